@@ -1,0 +1,90 @@
+"""Safe file handling shared by every reader and writer: atomic outputs and input opening.
+
+Outputs go to a temporary file beside the target and are renamed into place only when writing
+succeeded, so a crash never leaves a half-written file and never clobbers an existing one.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> target = pathlib.Path(tempfile.mkdtemp()) / "out.txt"
+>>> with atomic_path(target) as tmp:
+...     _ = tmp.write_text("hello")
+>>> target.read_text()
+'hello'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from strokedelta.exceptions import FormatError
+
+__all__ = ["atomic_path", "open_text_input", "suffix_of"]
+
+
+def suffix_of(path: str | os.PathLike[str]) -> str:
+    """Return the lower-case format suffix, keeping ``.gz`` compounds (``.csv.gz``).
+
+    Examples
+    --------
+    >>> suffix_of("Cat.NDJSON.gz")
+    '.ndjson.gz'
+    >>> suffix_of("-")
+    '-'
+    """
+    text = str(path)
+    if text == "-":
+        return "-"
+    suffixes = [s.lower() for s in Path(text).suffixes]
+    if len(suffixes) >= 2 and suffixes[-1] == ".gz":
+        return "".join(suffixes[-2:])
+    return suffixes[-1] if suffixes else ""
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; rename it onto ``target`` on success.
+
+    On any exception the temporary file is removed and ``target`` is left untouched.
+    """
+    target = Path(target)
+    directory = target.parent if str(target.parent) else Path(".")
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+
+
+@contextlib.contextmanager
+def open_text_input(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
+    """Open a text input for reading: ``-`` is stdin, ``*.gz`` is decompressed.
+
+    Raises
+    ------
+    FormatError
+        When the file does not exist or cannot be read.
+    """
+    text = str(path)
+    if text == "-":
+        yield sys.stdin
+        return
+    try:
+        raw: Any = gzip.open(text, "rb") if text.lower().endswith(".gz") else open(text, "rb")  # noqa: SIM115
+    except OSError as exc:
+        raise FormatError(f"cannot open file: {exc.strerror or exc}", path=text) from None
+    with raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as handle:
+        yield handle

@@ -1,0 +1,195 @@
+"""Every shape, dtype and value check, with one message shape: ``NAME must ...; got ...``.
+
+Examples
+--------
+>>> import numpy as np
+>>> check_array("points", np.zeros(7), ndim=2, columns=2)
+Traceback (most recent call last):
+...
+strokedelta.exceptions.ValidationError: points must have shape (n, 2); got (7,)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from strokedelta.exceptions import ValidationError
+
+__all__ = [
+    "check_array",
+    "check_choice",
+    "check_finite",
+    "check_int",
+    "check_number",
+    "check_offsets",
+    "fail",
+]
+
+
+def fail(name: str, expected: str, got: object) -> ValidationError:
+    """Build the standard error ``NAME must EXPECTED; got GOT`` (returned, for ``raise``).
+
+    Examples
+    --------
+    >>> str(fail("order", "be >= 1", 0))
+    'order must be >= 1; got 0'
+    """
+    return ValidationError(f"{name} must {expected}; got {got}")
+
+
+def _shape_text(ndim: int, columns: int | None) -> str:
+    if ndim == 1:
+        return "(n,)"
+    return f"(n, {columns if columns is not None else 'C'})"
+
+
+def check_array(
+    name: str,
+    x: Any,
+    *,
+    ndim: int | tuple[int, ...] = (1, 2),
+    columns: int | None = None,
+    kinds: str = "biuf",
+) -> np.ndarray:
+    """Return ``x`` as a numpy array after checking its dimensions, columns and dtype kind.
+
+    Parameters
+    ----------
+    name : str
+        Argument name used in the message.
+    x : array_like
+        The value to check (not copied when it is already an array).
+    ndim : int or tuple of int
+        Allowed numbers of dimensions.
+    columns : int, optional
+        Required size of axis 1 for 2-D input.
+    kinds : str
+        Allowed numpy dtype kinds (``b`` bool, ``i`` int, ``u`` unsigned, ``f`` float).
+
+    Examples
+    --------
+    >>> check_array("x", [[1, 2], [3, 4]], columns=2).shape
+    (2, 2)
+    >>> check_array("x", ["a"])
+    Traceback (most recent call last):
+    ...
+    strokedelta.exceptions.ValidationError: x must have a numeric dtype; got <U1
+    """
+    arr = np.asarray(x)
+    allowed = (ndim,) if isinstance(ndim, int) else ndim
+    if arr.ndim not in allowed:
+        want = " or ".join(_shape_text(d, columns) for d in allowed)
+        raise fail(name, f"have shape {want}", tuple(arr.shape))
+    if columns is not None and arr.ndim == 2 and arr.shape[1] != columns:
+        raise fail(name, f"have shape {_shape_text(2, columns)}", tuple(arr.shape))
+    if arr.dtype.kind not in kinds:
+        raise fail(name, "have a numeric dtype", arr.dtype)
+    return arr
+
+
+def check_finite(name: str, x: np.ndarray) -> None:
+    """Raise when a float array holds NaN or infinity, naming the first bad index.
+
+    Examples
+    --------
+    >>> check_finite("x", np.array([1.0, np.nan]))
+    Traceback (most recent call last):
+    ...
+    strokedelta.exceptions.ValidationError: x must be finite; got nan at index (1,)
+    """
+    if x.dtype.kind != "f":
+        return
+    bad = ~np.isfinite(x)
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise fail(name, "be finite", f"{x[where]} at index {where}")
+
+
+def check_offsets(offsets: Any, n: int, name: str = "offsets") -> np.ndarray:
+    """Validate ragged offsets against ``n`` flat rows and return them as int64.
+
+    Examples
+    --------
+    >>> check_offsets([0, 2, 5], 5)
+    array([0, 2, 5])
+    >>> check_offsets([1, 5], 5)
+    Traceback (most recent call last):
+    ...
+    strokedelta.exceptions.ValidationError: offsets must start at 0; got 1
+    """
+    arr = np.asarray(offsets)
+    if arr.ndim != 1 or arr.size == 0:
+        raise fail(name, "be a 1-D array of at least one element", f"shape {arr.shape}")
+    if arr.dtype.kind not in "iu":
+        raise fail(name, "have an integer dtype", arr.dtype)
+    arr = arr.astype(np.int64, copy=False)
+    if arr[0] != 0:
+        raise fail(name, "start at 0", int(arr[0]))
+    steps = np.diff(arr)
+    if (steps < 0).any():
+        i = int(np.argmax(steps < 0))
+        raise fail(name, "be non-decreasing", f"{int(arr[i])} then {int(arr[i + 1])} at {i}")
+    if arr[-1] != n:
+        raise fail(name, f"end at the number of rows ({n})", int(arr[-1]))
+    return arr
+
+
+def check_int(name: str, value: Any, *, minimum: int | None = None) -> int:
+    """Return ``value`` as an int, checking its type and lower bound.
+
+    Examples
+    --------
+    >>> check_int("order", 0, minimum=1)
+    Traceback (most recent call last):
+    ...
+    strokedelta.exceptions.ValidationError: order must be an integer >= 1; got 0
+    """
+    bound = "" if minimum is None else f" >= {minimum}"
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise fail(name, f"be an integer{bound}", repr(value))
+    if minimum is not None and value < minimum:
+        raise fail(name, f"be an integer{bound}", value)
+    return int(value)
+
+
+def check_number(
+    name: str, value: Any, *, positive: bool = False, minimum: float | None = None
+) -> float:
+    """Return ``value`` as a finite float, optionally > 0 or >= ``minimum``.
+
+    Examples
+    --------
+    >>> check_number("lr", -1.0, positive=True)
+    Traceback (most recent call last):
+    ...
+    strokedelta.exceptions.ValidationError: lr must be a finite number > 0; got -1.0
+    """
+    bound = " > 0" if positive else ("" if minimum is None else f" >= {minimum}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise fail(name, f"be a finite number{bound}", repr(value)) from None
+    if isinstance(value, bool) or not np.isfinite(number):
+        raise fail(name, f"be a finite number{bound}", repr(value))
+    if (positive and number <= 0) or (minimum is not None and number < minimum):
+        raise fail(name, f"be a finite number{bound}", value)
+    return number
+
+
+def check_choice(name: str, value: Any, choices: Iterable[Any]) -> Any:
+    """Return ``value`` if it is one of ``choices``.
+
+    Examples
+    --------
+    >>> check_choice("first", "skip", ("keep", "drop"))
+    Traceback (most recent call last):
+    ...
+    strokedelta.exceptions.ValidationError: first must be one of 'keep', 'drop'; got 'skip'
+    """
+    options = tuple(choices)
+    if value not in options:
+        raise fail(name, "be one of " + ", ".join(repr(c) for c in options), repr(value))
+    return value

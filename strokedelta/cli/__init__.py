@@ -1,0 +1,29 @@
+"""The ``strokedelta`` command line: a thin click group over the library.
+
+Each submodule holds the commands of one area and lists them in ``COMMANDS``.
+"""
+
+from __future__ import annotations
+
+import click
+
+from strokedelta import __version__
+from strokedelta.cli import convert, demo, models, render, tables
+
+__all__ = ["main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="strokedelta")
+def main() -> None:
+    """Delta coding of sketch strokes and series, and delta linear regressors.
+
+    \b
+    Example:
+        strokedelta delta data/series.csv deltas.csv --columns x,y --group id
+    """
+
+
+for _module in (tables, convert, render, models, demo):
+    for _command in _module.COMMANDS:
+        main.add_command(_command)

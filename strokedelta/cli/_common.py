@@ -1,0 +1,66 @@
+"""Shared pieces of the CLI: one-line error handling and the options several commands take."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from strokedelta.exceptions import StrokeDeltaError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+__all__ = [
+    "device_option",
+    "errors_option",
+    "one_line_errors",
+    "seed_option",
+    "split_columns",
+]
+
+
+def one_line_errors(func: F) -> F:
+    """Turn library errors (and OS errors) into ``Error: ...`` on stderr and exit status 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except StrokeDeltaError as exc:
+            raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+            raise click.ClickException(f"{where}{exc.strerror or exc}") from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def split_columns(value: str | None) -> list[str] | None:
+    """Parse a comma-separated column list (``"x,y"`` -> ``["x", "y"]``)."""
+    if value is None:
+        return None
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    if not names:
+        raise click.BadParameter("must name at least one column", param_hint="--columns")
+    return names
+
+
+errors_option = click.option(
+    "--errors",
+    type=click.Choice(["raise", "skip"]),
+    default="raise",
+    show_default=True,
+    help="On a bad record: stop with one line naming it, or skip it and report how many.",
+)
+device_option = click.option(
+    "--device",
+    type=click.Choice(["auto", "cpu", "cuda"]),
+    default="auto",
+    show_default=True,
+    help="Where torch runs: auto picks cuda when available.",
+)
+seed_option = click.option(
+    "--seed", type=int, default=0, show_default=True, help="Seed for everything random."
+)

@@ -1,0 +1,26 @@
+"""Shared fixtures: where the real data lives, and hypothesis profiles for CI."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+REPO = Path(__file__).resolve().parents[1]
+REAL_DATA = REPO.parent / "shared" / "data" / "real"
+
+settings.register_profile(
+    "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("dev", max_examples=30, deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+@pytest.fixture
+def real_data() -> Path:
+    """The folder of real sketch files (skips the test when it is absent)."""
+    if not REAL_DATA.is_dir():
+        pytest.skip(f"real data folder not found: {REAL_DATA}")
+    return REAL_DATA
