@@ -28,7 +28,14 @@ import numpy as np
 
 from strokedelta.exceptions import DeltaOverflowError
 
-__all__ = ["BACKENDS", "default_backend", "overflow_error", "segmented_cumsum", "segmented_diff"]
+__all__ = [
+    "BACKENDS",
+    "default_backend",
+    "overflow_error",
+    "segmented_cumsum",
+    "segmented_diff",
+    "stable_group_order",
+]
 
 try:  # numba is a declared dependency; the numpy path keeps working without it.
     import numba
@@ -117,6 +124,16 @@ if _HAVE_NUMBA:
             if wrapped < 0:
                 bad[s] = True
 
+    @numba.njit(cache=True, nogil=True)
+    def _counting_order(codes, offsets):  # pragma: no cover
+        cursor = offsets[:-1].copy()
+        order = np.empty(codes.shape[0], dtype=np.int64)
+        for i in range(codes.shape[0]):
+            c = codes[i]
+            order[cursor[c]] = i
+            cursor[c] += 1
+        return order
+
 
 # --------------------------------------------------------------------------- numpy kernels
 def _heads(offsets: np.ndarray, lag: int) -> np.ndarray:
@@ -165,6 +182,19 @@ def _cumsum_numpy(d: np.ndarray, offsets: np.ndarray, lag: int, out: np.ndarray)
 
 
 # ------------------------------------------------------------------------------ dispatch
+def stable_group_order(
+    codes: np.ndarray, offsets: np.ndarray, *, backend: str | None = None
+) -> np.ndarray:
+    """Row order that lays groups out contiguously, keeping row order inside each group.
+
+    ``codes`` are group numbers ``0..G-1`` and ``offsets`` the group starts from their counts;
+    the result equals ``np.argsort(codes, kind="stable")`` (numba does it as a counting sort).
+    """
+    if (backend or default_backend()) == "numba":
+        return _counting_order(np.ascontiguousarray(codes, dtype=np.int64), offsets)
+    return np.argsort(codes, kind="stable")
+
+
 def segmented_diff(
     x: np.ndarray, offsets: np.ndarray, lag: int, *, backend: str | None = None
 ) -> np.ndarray:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from strokedelta._kernels import stable_group_order
 from strokedelta._validation import check_array, check_offsets, fail
 
 if TYPE_CHECKING:
@@ -62,9 +63,8 @@ def group_order(keys: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     ([0, 2, 1, 3, 4], [0, 2, 4, 5], ['b', 'a', 'c'])
     """
     codes, uniques = pd.factorize(np.asarray(keys), sort=False, use_na_sentinel=False)
-    order = np.argsort(codes, kind="stable")
     offsets = offsets_from_lengths(np.bincount(codes, minlength=len(uniques)))
-    return order, offsets, np.asarray(uniques)
+    return stable_group_order(codes, offsets), offsets, np.asarray(uniques)
 
 
 class Ragged:

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from strokedelta import DeltaOverflowError
-from strokedelta._kernels import BACKENDS, segmented_cumsum, segmented_diff
+from strokedelta._kernels import BACKENDS, segmented_cumsum, segmented_diff, stable_group_order
 
 pytestmark = pytest.mark.skipif("numba" not in BACKENDS, reason="numba is not installed")
 
@@ -48,3 +48,12 @@ def test_overflow_detected_by_each_backend(backend):
         segmented_diff(np.array([[2**62], [-(2**62) - 5]]), np.array([0, 2]), 1, backend=backend)
     # A wrap across a sequence boundary is not a wrap: the next sequence restarts.
     segmented_diff(np.array([[2**62], [-(2**62) - 5]]), np.array([0, 1, 2]), 1, backend=backend)
+
+
+@given(codes=st.lists(st.integers(0, 5), max_size=60))
+def test_counting_group_order_matches_stable_argsort(codes):
+    codes = np.array(codes, dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=6))])
+    expected = np.argsort(codes, kind="stable")
+    for backend in BACKENDS:
+        np.testing.assert_array_equal(stable_group_order(codes, offsets, backend=backend), expected)

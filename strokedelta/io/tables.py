@@ -1,0 +1,237 @@
+"""Read and write tables (CSV, gzipped CSV, Parquet) chosen by file extension.
+
+``.csv`` and ``.csv.gz`` are CSV with a header row, ``.parquet`` is Parquet (pyarrow), and ``-``
+is CSV on stdin or stdout. Every problem with a file is a :class:`~strokedelta.FormatError` that
+names it. Outputs are written to a temporary file beside the target and renamed into place, so a
+failure never leaves a partial file.
+
+Floats are written with the shortest text that reads back to the same double (Python's
+``repr``), so a CSV round trip is bit-exact; integers stay integers.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> import pandas as pd
+>>> frame = pd.DataFrame({"id": ["a", "a"], "x": [1, 2], "y": [0.1, 1e-300]})
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "series.csv.gz"
+>>> write_table(frame, path)
+>>> read_table(path).equals(frame)
+True
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import re
+import sys
+import zlib
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from strokedelta._files import atomic_path, open_text_input, suffix_of
+from strokedelta.exceptions import FormatError
+
+__all__ = ["TABLE_SUFFIXES", "decimal_places", "read_table", "table_format", "write_table"]
+
+TABLE_SUFFIXES = {".csv": "csv", ".csv.gz": "csv", ".parquet": "parquet", "-": "csv"}
+"""Recognised extensions and their format (``-`` is CSV on stdin / stdout)."""
+
+_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+def _name(path: str | os.PathLike[str]) -> str:
+    return "<stdin>" if str(path) == "-" else str(path)
+
+
+def table_format(path: str | os.PathLike[str]) -> str:
+    """Return ``"csv"`` or ``"parquet"`` for a path, by its extension.
+
+    Raises
+    ------
+    FormatError
+        For any other extension.
+
+    Examples
+    --------
+    >>> table_format("runs/Series.CSV.gz"), table_format("-")
+    ('csv', 'csv')
+    >>> table_format("series.xlsx")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    strokedelta.exceptions.FormatError: series.xlsx: unknown table extension '.xlsx'; expected ...
+    """
+    suffix = suffix_of(path)
+    if suffix not in TABLE_SUFFIXES:
+        shown = repr(suffix) if suffix else "(none)"
+        raise FormatError(
+            f"unknown table extension {shown}; expected .csv, .csv.gz, .parquet or - "
+            "(CSV on stdin/stdout)",
+            path=str(path),
+        )
+    return TABLE_SUFFIXES[suffix]
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
+    name = _name(path)
+    try:
+        with open_text_input(path) as handle:
+            return pd.read_csv(handle)
+    except pd.errors.EmptyDataError:
+        raise FormatError("is empty (a CSV table needs a header row)", path=name) from None
+    except pd.errors.ParserError as exc:
+        match = _FIELDS.search(str(exc))
+        if match:
+            want, line, saw = match.groups()
+            message = f"malformed CSV: expected {want} fields, saw {saw}"
+            raise FormatError(message, path=name, line=int(line)) from None
+        raise FormatError(f"malformed CSV: {_first_line(exc)}", path=name) from None
+    except UnicodeDecodeError:
+        raise FormatError("is not UTF-8 text", path=name) from None
+    except (EOFError, zlib.error, OSError) as exc:
+        raise FormatError(f"cannot read file: {_first_line(exc)}", path=name) from None
+
+
+def _read_parquet(path: str | os.PathLike[str]) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    name = _name(path)
+    try:
+        with open(path, "rb") as handle:
+            table = pq.read_table(handle)
+    except OSError as exc:
+        raise FormatError(f"cannot open file: {exc.strerror or exc}", path=name) from None
+    except pa.ArrowException as exc:
+        raise FormatError(
+            f"is not a readable Parquet file: {_first_line(exc)}", path=name
+        ) from None
+    return table.to_pandas()
+
+
+def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a ``.csv``, ``.csv.gz`` or ``.parquet`` table, or CSV from stdin for ``-``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file; its extension picks the format.
+
+    Returns
+    -------
+    pandas.DataFrame
+        CSV tables get a default ``RangeIndex``; Parquet tables keep the index pandas stored.
+
+    Raises
+    ------
+    FormatError
+        Unknown extension, a file that cannot be opened or decompressed, malformed CSV (naming
+        the line) or a file that is not Parquet.
+
+    Examples
+    --------
+    >>> import io, sys
+    >>> saved, sys.stdin = sys.stdin, io.StringIO("id,x\\na,1\\na,3\\n")
+    >>> read_table("-")
+      id  x
+    0  a  1
+    1  a  3
+    >>> sys.stdin = saved
+    """
+    if table_format(path) == "parquet":
+        return _read_parquet(path)
+    return _read_csv(path)
+
+
+def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+    """Write ``frame`` as ``.csv``, ``.csv.gz`` or ``.parquet`` (atomically), or CSV to stdout.
+
+    CSV holds the columns only (not the index); floats are written with their shortest exact
+    text, so reading the file back gives the same doubles. Gzip output is reproducible (no
+    timestamp). Parquet keeps dtypes and a non-default index.
+
+    Raises
+    ------
+    FormatError
+        Unknown extension, or a frame Parquet cannot store (e.g. non-string column names).
+    OSError
+        The target cannot be written (naming the target).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> write_table(pd.DataFrame({"x": [1, 2], "y": [0.5, 0.1]}), "-")
+    x,y
+    1,0.5
+    2,0.1
+    """
+    kind = table_format(path)
+    if str(path) == "-":
+        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+        return
+    gzipped = suffix_of(path).endswith(".gz")
+    try:
+        with atomic_path(path) as tmp:
+            if kind == "parquet":
+                _write_parquet(frame, tmp, str(path))
+            elif gzipped:
+                _write_csv_gz(frame, tmp)
+            else:
+                frame.to_csv(tmp, index=False, lineterminator="\n")
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
+
+
+def _write_csv_gz(frame: pd.DataFrame, tmp: os.PathLike[str]) -> None:
+    """Gzipped CSV with no file name or time in its header: equal frames give equal bytes."""
+    with (
+        open(tmp, "wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as packed,
+        io.TextIOWrapper(packed, encoding="utf-8", newline="") as text,
+    ):
+        frame.to_csv(text, index=False, lineterminator="\n")
+
+
+def _write_parquet(frame: pd.DataFrame, tmp: os.PathLike[str], name: str) -> None:
+    import pyarrow as pa
+
+    try:
+        frame.to_parquet(tmp, engine="pyarrow")
+    except (pa.ArrowException, ValueError, TypeError) as exc:
+        raise FormatError(
+            f"cannot store this table as Parquet: {_first_line(exc)}", path=name
+        ) from None
+
+
+def decimal_places(values: Any, max_places: int = 12) -> int | None:
+    """The fewest decimal places that write every finite value exactly, or ``None``.
+
+    A column read from text such as ``0.1, 2.25`` has 2; values computed in binary floating
+    point (``0.1 + 0.2``) usually have none within ``max_places``. Missing values are ignored.
+
+    Examples
+    --------
+    >>> decimal_places([0.5, 2.25, float("nan")]), decimal_places([3.0, -1.0])
+    (2, 0)
+    >>> decimal_places([0.1 + 0.2]) is None
+    True
+    """
+    array = np.asarray(values, dtype=np.float64).ravel()
+    array = array[np.isfinite(array)]
+    if array.size == 0:
+        return None
+    biggest = float(np.abs(array).max())
+    for places in range(max_places + 1):
+        if biggest * 10.0**places >= 1e15:  # beyond this, x * 10**places is not exact enough
+            return None
+        if np.array_equal(np.round(array, places), array):
+            return places
+    return None

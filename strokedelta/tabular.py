@@ -1,0 +1,430 @@
+"""DeltaTransformer: delta coding of DataFrame columns, per group, with an exact inverse.
+
+A thin, sklearn-shaped wrapper around :func:`strokedelta.to_deltas` and
+:func:`strokedelta.from_deltas`. The rows of a group may be interleaved with other groups; within a
+group, row order is time order. The rows are laid out group by group
+(:func:`strokedelta.ragged.group_order`), the codec runs once per column on the flat array, and the
+result is scattered back to the original row order: no Python loop per row or per group.
+
+Examples
+--------
+>>> import pandas as pd
+>>> frame = pd.DataFrame({"id": ["a", "b", "a", "b"], "x": [1, 10, 4, 13], "note": list("pqrs")})
+>>> coder = DeltaTransformer(columns=["x"], group="id")
+>>> deltas = coder.fit_transform(frame)
+>>> deltas
+  id   x note
+0  a   1    p
+1  b  10    q
+2  a   3    r
+3  b   3    s
+>>> coder.inverse_transform(deltas).equals(frame)
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from strokedelta._frame_columns import (
+    Layout,
+    anchor_index,
+    anchor_series,
+    build_column,
+    column_values,
+    is_masked,
+    layout_rows,
+    not_numeric,
+    numeric_kind,
+    plain,
+    restore_dtype,
+    row_label,
+    split_runs,
+)
+from strokedelta._validation import check_choice, check_int, fail
+from strokedelta.delta import from_deltas, to_deltas
+from strokedelta.exceptions import MissingAnchorError, NotFittedError
+from strokedelta.ragged import offsets_from_lengths
+
+__all__ = ["DeltaTransformer"]
+
+_PARAMS = ("columns", "group", "order", "lag", "first", "na")
+
+
+class DeltaTransformer:
+    """Replace columns of a DataFrame by their differences, per group, with an exact inverse.
+
+    Parameters
+    ----------
+    columns : list of str, optional
+        Columns to difference. Default: every numeric column except ``group``.
+    group : str, optional
+        Column whose value names the sequence of a row. Rows of a group may be interleaved with
+        other groups; within a group, row order is time order. Default: the whole frame is one
+        sequence.
+    order : int, default 1
+        How many times to difference.
+    lag : int, default 1
+        Seasonal lag: ``d[i] = x[i] - x[i - lag]``.
+    first : {"keep", "drop"}, default "keep"
+        ``"keep"``: the first ``lag`` values of each sequence are kept as they are, so the output
+        alone inverts exactly. ``"drop"`` (pandas' ``diff``): the first ``order * lag`` rows of
+        each sequence become missing (NaN; ``<NA>`` in integer columns, which turn nullable); their
+        values are stored as anchors by ``fit`` and ``transform`` and ``inverse_transform``
+        restores them, raising :class:`~strokedelta.MissingAnchorError` for a group whose anchors
+        were never stored.
+    na : {"raise", "keep"}, default "raise"
+        ``"raise"``: a missing value is an error naming its row and column. ``"keep"``: a missing
+        value stays missing and the sequence restarts after it, so ``inverse_transform`` restores
+        every value exactly, missing positions included.
+
+    Attributes
+    ----------
+    columns_ : list
+        The differenced columns.
+    dtypes_ : dict
+        Dtype of each differenced column at fit; ``inverse_transform`` restores it when exact.
+    anchors_ : pandas.DataFrame or None
+        ``first="drop"`` only: the values of the dropped rows, indexed by (group key, step), from
+        the latest ``fit`` or ``transform`` of each group (``None`` for ``first="keep"``).
+    n_features_in_ : int
+        Number of columns seen in ``fit``.
+
+    Notes
+    -----
+    Integer columns stay integers and invert exactly (unsigned columns are widened to a signed
+    type as :func:`strokedelta.to_deltas` does); floats are accumulated in float64 and returned in
+    their own dtype. Other columns and the index pass through untouched; the input is never
+    modified.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"t": [0, 1, 2, 3], "x": [5, 7, 4, 4]}, index=list("abcd"))
+    >>> coder = DeltaTransformer(columns=["x"], first="drop").fit(frame)
+    >>> deltas = coder.transform(frame)
+    >>> deltas
+       t     x
+    a  0  <NA>
+    b  1     2
+    c  2    -3
+    d  3     0
+    >>> coder.inverse_transform(deltas).equals(frame)
+    True
+    """
+
+    def __init__(
+        self,
+        columns: Sequence[Hashable] | None = None,
+        group: Hashable | None = None,
+        order: int = 1,
+        lag: int = 1,
+        first: str = "keep",
+        na: str = "raise",
+    ) -> None:
+        self.columns = columns
+        self.group = group
+        self.order = order
+        self.lag = lag
+        self.first = first
+        self.na = na
+
+    # ------------------------------------------------------------ sklearn protocol
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor parameters (sklearn protocol, for ``clone`` and grid searches)."""
+        return {name: getattr(self, name) for name in _PARAMS}
+
+    def set_params(self, **params: Any) -> DeltaTransformer:
+        """Set constructor parameters by name; returns ``self``."""
+        for name, value in params.items():
+            if name not in _PARAMS:
+                raise fail("parameter", "be one of " + ", ".join(_PARAMS), repr(name))
+            setattr(self, name, value)
+        return self
+
+    def set_output(self, *, transform: str | None = None) -> DeltaTransformer:
+        """Accept sklearn's ``set_output``: the output is a DataFrame whatever is asked."""
+        check_choice("transform", transform, (None, "default", "pandas"))
+        return self
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "columns_")
+
+    def __repr__(self) -> str:
+        defaults = {
+            "columns": None,
+            "group": None,
+            "order": 1,
+            "lag": 1,
+            "first": "keep",
+            "na": "raise",
+        }
+        shown = [f"{k}={getattr(self, k)!r}" for k in _PARAMS if getattr(self, k) != defaults[k]]
+        return f"DeltaTransformer({', '.join(shown)})"
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Output column names: the same as the input's."""
+        self._check_fitted("get_feature_names_out")
+        return np.asarray(self.feature_names_in_, dtype=object)
+
+    # ------------------------------------------------------------------ public API
+    def fit(self, X: pd.DataFrame, y: Any = None) -> DeltaTransformer:
+        """Check the parameters and ``X``; store the columns, dtypes and (``first="drop"``) anchors.
+
+        Returns
+        -------
+        DeltaTransformer
+            ``self``.
+        """
+        self._learn(X)
+        self._encode(X)
+        return self
+
+    def fit_transform(self, X: pd.DataFrame, y: Any = None) -> pd.DataFrame:
+        """``fit(X)`` then ``transform(X)``, computing the deltas once."""
+        self._learn(X)
+        return self._encode(X)
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Difference the fitted columns of ``X``; other columns pass through.
+
+        With ``first="drop"`` the anchors of every group in ``X`` are stored (replacing any
+        stored before for the same group), so ``inverse_transform`` of the result is exact.
+        """
+        self._check_fitted("transform")
+        return self._encode(X)
+
+    def inverse_transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Integrate the fitted columns of ``X`` (deltas) back to absolute values.
+
+        Raises
+        ------
+        MissingAnchorError
+            ``first="drop"`` and a sequence of ``X`` starts where no anchor was stored.
+        """
+        self._check_fitted("inverse_transform")
+        frame = self._check_frame(X)
+        layout = layout_rows(frame, self.group)
+        span = self.order * self.lag if self.first == "drop" else 0
+        prepared = []
+        for name in self.columns_:
+            values, missing = column_values(frame[name])
+            grouped, grouped_missing = values[layout.order], missing[layout.order]
+            anchors, has_anchor = self._lookup_anchors(name, layout)
+            if self.na == "raise":  # no gaps: the first rows of every group need anchors
+                head = np.flatnonzero((layout.position < span) & ~has_anchor)
+                self._require_anchors(frame, layout, name, head)
+            gap = grouped_missing & ~has_anchor
+            prepared.append((name, grouped, grouped_missing, anchors, has_anchor, gap))
+        self._check_missing(frame, layout, [p[5] for p in prepared], "deltas")
+        out = frame.copy(deep=False)
+        for name, grouped, grouped_missing, anchors, has_anchor, gap in prepared:
+            rows, offsets, step = split_runs(~gap, layout.position)
+            need = step < span
+            self._check_anchors(frame, layout, name, rows, need, has_anchor, grouped_missing)
+            deltas = grouped[rows]
+            if need.any():
+                lengths = np.minimum(np.diff(offsets), span)
+                firsts = anchors[rows[need]]
+                head = to_deltas(
+                    firsts, offsets_from_lengths(lengths), order=self.order, lag=self.lag
+                )
+                deltas = deltas.astype(np.result_type(deltas.dtype, head.dtype))
+                deltas[need] = head
+            result = from_deltas(deltas, offsets, order=self.order, lag=self.lag)
+            if need.any():
+                result = result.astype(np.result_type(result.dtype, firsts.dtype), copy=False)
+                result[need] = firsts
+            result = restore_dtype(result, self.dtypes_[name])
+            self._put(out, name, layout, rows, result, gap, is_masked(self.dtypes_[name]))
+        return out
+
+    # --------------------------------------------------------------------- helpers
+    def _check_fitted(self, method: str) -> None:
+        if not hasattr(self, "columns_"):
+            raise NotFittedError(
+                f"DeltaTransformer must be fitted before {method}; got an unfitted instance "
+                "(call fit or fit_transform first)"
+            )
+
+    def _learn(self, X: Any) -> None:
+        """Validate the parameters and the frame; set the fitted attributes."""
+        check_int("order", self.order, minimum=1)
+        check_int("lag", self.lag, minimum=1)
+        check_choice("first", self.first, ("keep", "drop"))
+        check_choice("na", self.na, ("raise", "keep"))
+        if not isinstance(X, pd.DataFrame):
+            raise fail("X", "be a pandas DataFrame", type(X).__name__)
+        if self.group is not None and self.group not in X.columns:
+            raise fail("group", f"be a column of X {list(X.columns)}", repr(self.group))
+        columns: list[Hashable]
+        if self.columns is None:
+            columns = [c for c in X.columns if c != self.group and numeric_kind(X[c].dtype)]
+            if not columns:
+                raise fail("X", "have a numeric column to difference", list(X.columns))
+        else:
+            columns = [self.columns] if isinstance(self.columns, str) else list(self.columns)
+            if not columns:
+                raise fail("columns", "name at least one column", "[]")
+        if len(set(columns)) != len(columns):
+            raise fail("columns", "be unique", columns)
+        if self.group in columns:
+            raise fail("columns", f"not include the group column {self.group!r}", columns)
+        self._check_frame(X, columns)
+        self.columns_ = columns
+        self.feature_names_in_ = np.asarray(list(X.columns), dtype=object)
+        self.n_features_in_ = len(X.columns)
+        self.dtypes_ = {name: X[name].dtype for name in columns}
+        self.anchors_: pd.DataFrame | None = None
+
+    def _check_frame(self, X: Any, names: list[Hashable] | None = None) -> pd.DataFrame:
+        """``X`` must be a DataFrame holding the columns (unique, numeric) and the group."""
+        if not isinstance(X, pd.DataFrame):
+            raise fail("X", "be a pandas DataFrame", type(X).__name__)
+        columns: list[Hashable] = self.columns_ if names is None else names
+        wanted = [*columns, *([] if self.group is None else [self.group])]
+        absent = [c for c in wanted if c not in X.columns]
+        if absent:
+            listed = ", ".join(repr(c) for c in absent)
+            raise fail("X", f"have the column(s) {listed}", f"columns {list(X.columns)}")
+        duplicated = [c for c in wanted if int((X.columns == c).sum()) > 1]
+        if duplicated:
+            raise fail("X", "have each named column once", f"duplicates {duplicated}")
+        for name in columns:
+            if not numeric_kind(X[name].dtype):
+                raise not_numeric(X, name)
+        return X
+
+    def _check_missing(
+        self, frame: pd.DataFrame, layout: Layout, gaps: list[np.ndarray], what: str
+    ) -> None:
+        """With ``na="raise"``, fail on the first missing value (row order, then column order)."""
+        if self.na != "raise":
+            return
+        table = np.zeros((len(frame), len(gaps)), dtype=bool)
+        for j, gap in enumerate(gaps):
+            table[layout.order, j] = gap
+        if table.any():
+            row, col = (int(i) for i in np.argwhere(table)[0])
+            raise fail(
+                f"column {self.columns_[col]!r}",
+                f'hold no missing {what} (pass na="keep" to restart after gaps)',
+                f"NaN at row {row_label(frame.index, row)!r}",
+            )
+
+    def _encode(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Compute the deltas of ``X`` and, for ``first="drop"``, store its anchors."""
+        frame = self._check_frame(X)
+        layout = layout_rows(frame, self.group)
+        columns = []
+        for name in self.columns_:
+            values, missing = column_values(frame[name])
+            if values.dtype.kind == "f" and np.isinf(values).any():
+                row = row_label(frame.index, int(np.argmax(np.isinf(values))))
+                raise fail(f"column {name!r}", "hold finite numbers", f"inf at row {row!r}")
+            columns.append((name, values[layout.order], missing[layout.order]))
+        self._check_missing(frame, layout, [c[2] for c in columns], "values")
+        span = self.order * self.lag
+        out = frame.copy(deep=False)
+        anchors = []
+        for name, grouped, grouped_missing in columns:
+            rows, offsets, step = split_runs(~grouped_missing, layout.position)
+            deltas = to_deltas(grouped[rows], offsets, order=self.order, lag=self.lag)
+            missing = grouped_missing.copy()
+            if self.first == "drop":
+                dropped = rows[step < span]
+                missing[dropped] = True
+                index = anchor_index(
+                    self.group, layout.keys[layout.segment[dropped]], layout.position[dropped]
+                )
+                anchors.append(anchor_series(index, grouped[dropped], name))
+            masked = is_masked(frame[name].dtype)
+            self._put(out, name, layout, rows, deltas, missing, masked)
+        if self.first == "drop":
+            self._store_anchors(pd.concat(anchors, axis=1, sort=False), layout)
+        return out
+
+    def _put(
+        self,
+        out: pd.DataFrame,
+        name: Hashable,
+        layout: Layout,
+        rows: np.ndarray,
+        values: np.ndarray,
+        missing: np.ndarray,
+        masked: bool,
+    ) -> None:
+        """Scatter grouped ``values`` (given for ``rows``) back to row order, into ``name``."""
+        full = np.zeros(len(layout.order), dtype=values.dtype)
+        full[layout.order[rows]] = values
+        holes = np.empty(len(layout.order), dtype=bool)
+        holes[layout.order] = missing
+        position = out.columns.get_loc(name)
+        assert isinstance(position, int)  # column names were checked to be unique
+        out.isetitem(position, build_column(full, holes, masked))
+
+    def _store_anchors(self, new: pd.DataFrame, layout: Layout) -> None:
+        """Replace the stored anchors of every group of the latest data by ``new``."""
+        old = self.anchors_
+        if old is not None and self.group is not None:
+            kept = old[~old.index.get_level_values(0).isin(layout.keys)]
+            new = pd.concat([kept, new], sort=False) if len(kept) else new
+        self.anchors_ = new
+
+    def _lookup_anchors(self, name: Hashable, layout: Layout) -> tuple[np.ndarray, np.ndarray]:
+        """Stored anchor of every grouped row (``first="drop"``) and whether it exists."""
+        n = len(layout.order)
+        table = self.anchors_
+        if self.first != "drop" or table is None or name not in table.columns:
+            return np.zeros(n), np.zeros(n, dtype=bool)
+        index = anchor_index(self.group, layout.keys[layout.segment], layout.position)
+        where = table.index.get_indexer(index)
+        values, missing = column_values(table[name])
+        found = where >= 0
+        has = np.zeros(n, dtype=bool)
+        has[found] = ~missing[where[found]]
+        anchors = np.zeros(n, dtype=values.dtype)
+        anchors[found] = values[where[found]]
+        return anchors, has
+
+    def _check_anchors(
+        self,
+        frame: pd.DataFrame,
+        layout: Layout,
+        name: Hashable,
+        rows: np.ndarray,
+        need: np.ndarray,
+        has_anchor: np.ndarray,
+        missing: np.ndarray,
+    ) -> None:
+        """Every run must start with its stored anchors, and hold deltas after them."""
+        self._require_anchors(frame, layout, name, rows[need & ~has_anchor[rows]])
+        stray = ~need & missing[rows]
+        if stray.any():
+            grouped_row = rows[int(np.argmax(stray))]
+            raise fail(
+                f"column {name!r}",
+                f"hold a delta after the first {self.order * self.lag} anchored value(s) "
+                "of each sequence",
+                f"NaN at row {row_label(frame.index, int(layout.order[grouped_row]))!r}",
+            )
+
+    def _require_anchors(
+        self, frame: pd.DataFrame, layout: Layout, name: Hashable, lacking: np.ndarray
+    ) -> None:
+        """Raise MissingAnchorError for the first of the grouped rows ``lacking`` an anchor."""
+        if lacking.size == 0:
+            return
+        grouped_row = int(lacking[0])
+        key = layout.keys[layout.segment[grouped_row]]
+        where = "the sequence" if self.group is None else f"group {plain(key)!r}"
+        raise MissingAnchorError(
+            f"{where} must have its first {self.order * self.lag} value(s) of column {name!r} "
+            f'stored as anchors by fit or transform (first="drop"); got none for step '
+            f"{int(layout.position[grouped_row])} at row "
+            f"{row_label(frame.index, int(layout.order[grouped_row]))!r}"
+        )

@@ -1,0 +1,163 @@
+"""read_table / write_table: exact round trips per format, stdin/stdout, errors naming the file."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from strokedelta.exceptions import FormatError
+from strokedelta.io.tables import decimal_places, read_table, table_format, write_table
+
+SUFFIXES = [".csv", ".csv.gz", ".parquet"]
+
+
+def sample() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "id": ["a", "b", "a"],
+            "t": np.array([0, 0, 1], dtype=np.int64),
+            "big": np.array([-(2**63), 2**63 - 1, 7], dtype=np.int64),
+            "x": [0.1, -0.0, 5e-324],
+            "y": [1.7976931348623157e308, np.nan, -np.inf],
+        }
+    )
+
+
+@pytest.mark.parametrize("suffix", SUFFIXES)
+def test_round_trip_is_exact(tmp_path, suffix):
+    frame = sample()
+    path = tmp_path / f"table{suffix}"
+    write_table(frame, path)
+    back = read_table(path)
+    pd.testing.assert_frame_equal(back, frame)
+    assert np.signbit(back["x"][1])  # -0.0 survives
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left
+
+
+@given(values=st.lists(st.floats(allow_nan=False), min_size=1, max_size=50))
+def test_csv_floats_round_trip_bit_exactly(values):
+    frame = pd.DataFrame({"v": np.array(values, dtype=np.float64)})
+    text = io.StringIO()
+    frame.to_csv(text, index=False)  # what write_table does; shortest repr is exact
+    buffer = io.BytesIO()
+    with gzip.GzipFile(fileobj=buffer, mode="wb") as handle:
+        handle.write(text.getvalue().encode())
+    back = pd.read_csv(io.StringIO(text.getvalue()))
+    np.testing.assert_array_equal(
+        back["v"].to_numpy().view(np.int64), frame["v"].to_numpy().view(np.int64)
+    )
+
+
+def test_csv_text_is_plain_and_gzip_is_reproducible(tmp_path):
+    frame = pd.DataFrame({"x": [1, 2], "y": [0.5, 0.1]})
+    write_table(frame, tmp_path / "a.csv")
+    assert (tmp_path / "a.csv").read_text() == "x,y\n1,0.5\n2,0.1\n"
+    write_table(frame, tmp_path / "a.csv.gz")
+    first = (tmp_path / "a.csv.gz").read_bytes()
+    write_table(frame, tmp_path / "a.csv.gz")
+    assert (tmp_path / "a.csv.gz").read_bytes() == first
+    assert gzip.decompress(first).decode() == "x,y\n1,0.5\n2,0.1\n"
+
+
+def test_parquet_keeps_dtypes_and_a_named_index(tmp_path):
+    frame = pd.DataFrame(
+        {"x": np.array([1, 2], dtype=np.int16), "y": np.array([0.5, 1.5], dtype=np.float32)},
+        index=pd.Index([10, 20], name="row"),
+    )
+    write_table(frame, tmp_path / "t.parquet")
+    pd.testing.assert_frame_equal(read_table(tmp_path / "t.parquet"), frame)
+
+
+def test_dash_reads_stdin_and_writes_stdout(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("id,x\na,1\nb,2.5\n"))
+    frame = read_table("-")
+    assert frame["x"].tolist() == [1.0, 2.5]
+    write_table(frame, "-")
+    assert capsys.readouterr().out == "id,x\na,1.0\nb,2.5\n"
+
+
+def test_table_format_by_extension():
+    assert table_format("A.CSV") == "csv"
+    assert table_format("a.csv.gz") == "csv"
+    assert table_format("dir.v2/a.parquet") == "parquet"
+    assert table_format("-") == "csv"
+
+
+# ------------------------------------------------------------------------------ errors
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("t.xlsx", b"x\n1\n", r"t\.xlsx: unknown table extension '\.xlsx'; expected \.csv, "),
+        ("t", b"x\n1\n", r"t: unknown table extension \(none\); expected"),
+        ("t.csv", b"", r"t\.csv: is empty \(a CSV table needs a header row\)$"),
+        (
+            "t.csv",
+            b"x,y\n1,2\n3,4,5\n",
+            r"t\.csv, line 3: malformed CSV: expected 2 fields, saw 3$",
+        ),
+        ("t.csv", b"x\n\xff\xfe\n", r"t\.csv: is not UTF-8 text$"),
+        ("t.csv.gz", b"not gzip", r"t\.csv\.gz: cannot read file: Not a gzipped file"),
+        ("t.csv.gz", gzip.compress(b"x\n1\n2\n", mtime=0)[:-12], r"t\.csv\.gz: cannot read file: "),
+        ("t.parquet", b"PAR1 nope", r"t\.parquet: is not a readable Parquet file: "),
+    ],
+    ids=["xlsx", "no-suffix", "empty", "fields", "utf8", "not-gzip", "cut-gzip", "parquet"],
+)
+def test_bad_files_are_named(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(FormatError, match=message):
+        read_table(path)
+
+
+@pytest.mark.parametrize("suffix", SUFFIXES)
+def test_missing_file_is_named(tmp_path, suffix):
+    path = tmp_path / f"absent{suffix}"
+    with pytest.raises(FormatError, match=r"absent\.[a-z.]+: cannot open file: No such file"):
+        read_table(path)
+
+
+def test_unknown_output_extension_writes_nothing(tmp_path):
+    with pytest.raises(FormatError, match=r"out\.json: unknown table extension '\.json'"):
+        write_table(sample(), tmp_path / "out.json")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
+    target = tmp_path / "out.parquet"
+    target.write_bytes(b"old")
+    frame = pd.DataFrame({"x": [1, "a"]})  # Parquet needs one type per column
+    with pytest.raises(FormatError, match=r"out\.parquet: cannot store this table as Parquet: "):
+        write_table(frame, target)
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.parquet"]
+
+
+def test_unwritable_target_names_the_target(tmp_path):
+    target = tmp_path / "no" / "such" / "dir.csv"
+    with pytest.raises(OSError, match="No such file or directory") as info:
+        write_table(sample(), target)
+    assert info.value.filename == str(target)
+
+
+# ---------------------------------------------------------------------------- decimals
+@pytest.mark.parametrize(
+    ("values", "places"),
+    [
+        ([1.0, -2.0, 3.0], 0),
+        ([0.5, 2.25, np.nan], 2),
+        ([0.1, 0.7, 12.34567], 5),
+        ([0.1 + 0.2], None),
+        ([np.nan, np.inf], None),
+        ([1e20], None),
+        ([], None),
+    ],
+)
+def test_decimal_places(values, places):
+    assert decimal_places(values) == places
