@@ -1,0 +1,354 @@
+"""CLI commands for the regressors: ``train`` (tables), ``train-sketch`` (drawings), ``predict``.
+
+Thin wrappers over :mod:`strokedelta.models`: parse options, build the estimator, fit, save
+with ``model.save`` (atomic; nothing is written when training diverges) and print a summary.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+import numpy as np
+
+from strokedelta._files import atomic_path
+from strokedelta.cli._common import (
+    device_option,
+    errors_option,
+    one_line_errors,
+    seed_option,
+    split_columns,
+)
+from strokedelta.exceptions import ValidationError
+
+__all__ = ["COMMANDS", "predict", "train", "train_sketch"]
+
+
+def _training_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The options every training command shares (innermost decorator first)."""
+    options = [
+        click.option(
+            "--plot",
+            type=click.Path(dir_okay=False),
+            default=None,
+            help="Write the loss curve (loss per epoch) as a PNG to this file.",
+        ),
+        seed_option,
+        device_option,
+        click.option(
+            "--schedule",
+            type=click.Choice(["linear", "constant"]),
+            default="linear",
+            show_default=True,
+            help="Learning-rate schedule: linear decay to zero, or constant.",
+        ),
+        click.option("--batch-size", type=int, default=1000, show_default=True),
+        click.option(
+            "--epochs",
+            type=int,
+            default=None,
+            help="Passes over the data [default: enough for 1000 optimiser steps].",
+        ),
+        click.option("--lr", type=float, default=0.1, show_default=True, help="Learning rate."),
+        click.option(
+            "--optimizer", type=click.Choice(["adam", "sgd"]), default="adam", show_default=True
+        ),
+        click.option(
+            "--solver",
+            type=click.Choice(["gradient", "lstsq"]),
+            default="gradient",
+            show_default=True,
+            help="Minibatch training in torch, or closed-form least squares (the reference).",
+        ),
+        click.option(
+            "--mode",
+            type=click.Choice(["delta", "absolute"]),
+            default="delta",
+            show_default=True,
+            help="Learn on deltas (shift invariant) or on absolute values (the baseline).",
+        ),
+    ]
+    for option in options:
+        func = option(func)
+    return func
+
+
+def _common_params(options: dict[str, Any]) -> dict[str, Any]:
+    if options["plot"] is not None and options["solver"] == "lstsq":
+        raise click.UsageError("--plot needs --solver gradient (lstsq has no loss curve)")
+    return {
+        "solver": options["solver"],
+        "optimizer": options["optimizer"],
+        "lr": options["lr"],
+        "epochs": options["epochs"],
+        "batch_size": options["batch_size"],
+        "schedule": options["schedule"],
+        "device": options["device"],
+        "random_state": options["seed"],
+        "progress": sys.stderr.isatty(),
+    }
+
+
+def plot_history(history: Any, path: str | os.PathLike[str], title: str) -> None:
+    """Write a loss-per-epoch PNG (log scale) to ``path`` atomically, without pyplot state."""
+    from matplotlib.figure import Figure
+
+    losses = np.asarray(history, dtype=np.float64)
+    fig = Figure(figsize=(5.5, 3.8))
+    ax = fig.subplots()
+    ax.plot(np.arange(1, len(losses) + 1), losses, marker="." if len(losses) < 50 else None)
+    if len(losses) and (losses > 0).all():
+        ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training loss (MSE)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
+
+
+def _format_values(values: Any) -> str:
+    return np.array2string(np.asarray(values), precision=6, separator=", ")
+
+
+@click.command("train")
+@click.argument("data", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("model_path", metavar="MODEL", type=click.Path(dir_okay=False))
+@click.option("--target", required=True, help="Target column(s), comma-separated.")
+@click.option("--features", required=True, help="Feature columns, comma-separated.")
+@click.option("--group", default=None, help="Column of group ids (rows pair within a group).")
+@click.option(
+    "--pairing",
+    type=click.Choice(["random", "consecutive"]),
+    default="random",
+    show_default=True,
+    help="delta mode: difference rows paired at random within a group, or consecutive rows.",
+)
+@click.option(
+    "--scale",
+    type=click.Choice(["rms", "none"]),
+    default="rms",
+    show_default=True,
+    help="delta mode: scale deltas by their RMS while training, or train on raw deltas.",
+)
+@_training_options
+@one_line_errors
+def train(
+    data: str,
+    model_path: str,
+    target: str,
+    features: str,
+    group: str | None,
+    pairing: str,
+    scale: str,
+    **options: Any,
+) -> None:
+    """Train a linear regressor on a CSV / Parquet table DATA and save it to MODEL.
+
+    The delta mode learns dy = W dx on paired differences (no bias, RMS-scaled) and takes the
+    intercept from the anchors, so shifting the data changes nothing; the absolute mode is the
+    plain nn.Linear baseline. Training that diverges stops with one line and writes nothing.
+
+    \b
+    Example:
+        strokedelta train data/series.csv model.safetensors --target y --features x --group id
+        strokedelta train data/series.csv abs.safetensors --target y --features x \\
+            --mode absolute --optimizer sgd --lr 1e-7 --plot loss.png
+    """
+    from strokedelta.io.tables import read_table
+    from strokedelta.models import AbsoluteLinearRegressor, DeltaLinearRegressor
+
+    params = _common_params(options)
+    frame = read_table(data)
+    targets = split_columns(target) or []
+    names = split_columns(features) or []
+    wanted = [*names, *targets, *([group] if group else [])]
+    missing = [c for c in wanted if c not in frame.columns]
+    if missing:
+        raise ValidationError(f"columns {missing} are not in {data} (it has {list(frame.columns)})")
+    x = frame[names]
+    y = frame[targets[0]] if len(targets) == 1 else frame[targets]
+    groups = frame[group] if group else None
+    model: Any
+    if options["mode"] == "delta":
+        model = DeltaLinearRegressor(
+            pairing=pairing, scale=None if scale == "none" else "rms", **params
+        )
+    else:
+        model = AbsoluteLinearRegressor(**params)
+    model.fit(x, y, groups)
+    pred = model.predict(x, groups)
+    truth = y.to_numpy(dtype=np.float64)
+    rmse = float(np.sqrt(np.mean((np.asarray(pred) - truth) ** 2)))
+    model.save(model_path)
+    if options["plot"]:
+        plot_history(model.history_, options["plot"], f"{type(model).__name__} on {data}")
+    click.echo(
+        f"{type(model).__name__}: {len(frame)} rows, {model.n_iter_} epochs; "
+        f"coef {_format_values(model.coef_)}, intercept {_format_values(model.intercept_)}; "
+        f"training RMSE {rmse:.6g}, R^2 {model.score(x, y, groups):.6f}; saved {model_path}"
+    )
+
+
+@click.command("train-sketch")
+@click.argument("data", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("model_path", metavar="MODEL", type=click.Path(dir_okay=False))
+@click.option(
+    "--window", type=int, default=4, show_default=True, help="Previous points per window."
+)
+@click.option(
+    "--split",
+    type=click.Choice(["train", "valid", "test"]),
+    default=None,
+    help="Only this split (the key of a Sketch-RNN .npz, or a file's 'split' column).",
+)
+@errors_option
+@_training_options
+@one_line_errors
+def train_sketch(
+    data: str, model_path: str, window: int, split: str | None, errors: str, **options: Any
+) -> None:
+    """Train a next-point model on the drawings in DATA (any drawings format); save to MODEL.
+
+    The delta mode (NextDeltaRegressor) predicts the next (dx, dy) from the previous WINDOW
+    stroke-3 rows; the absolute mode (NextPointRegressor) predicts the next absolute point
+    from the previous WINDOW points. Both learn pen-down continuations with the pen column as
+    an input. Prints the one-step RMSE in pixels on the training drawings.
+
+    \b
+    Example:
+        strokedelta train-sketch data/quickdraw_sheep_sample.ndjson sheep.safetensors --window 4
+        strokedelta train-sketch sketchrnn_sheep.npz sheep_abs.safetensors --split train \\
+            --mode absolute --solver lstsq
+    """
+    from strokedelta.io import read_drawings
+    from strokedelta.models import NextDeltaRegressor, NextPointRegressor
+
+    params = _common_params(options)
+    drawings = read_drawings(data, split=split, errors=errors)
+    model: Any
+    if options["mode"] == "delta":
+        model = NextDeltaRegressor(window=window, **params)
+    else:
+        model = NextPointRegressor(window=window, **params)
+    model.fit(drawings)
+    rmse = model.rmse(drawings)
+    model.save(model_path)
+    if options["plot"]:
+        plot_history(model.history_, options["plot"], f"{type(model).__name__} on {data}")
+    click.echo(
+        f"{type(model).__name__}: {len(drawings)} drawings, {model.n_windows_} windows, "
+        f"{model.n_iter_} epochs; one-step RMSE {rmse:.4f} px; saved {model_path}"
+    )
+
+
+@click.command("predict")
+@click.argument("model_path", metavar="MODEL", type=click.Path(dir_okay=False))
+@click.argument("data", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("out", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option(
+    "--column", default=None, help="Prediction column name for tables [default: TARGET_pred]."
+)
+@click.option(
+    "--rollout",
+    type=int,
+    default=None,
+    help="Sketch models: append this many rolled-out points to every drawing "
+    "instead of one-step predictions.",
+)
+@click.option(
+    "--split",
+    type=click.Choice(["train", "valid", "test"]),
+    default=None,
+    help="Sketch models: only this split of DATA.",
+)
+@errors_option
+@one_line_errors
+def predict(
+    model_path: str,
+    data: str,
+    out: str,
+    column: str | None,
+    rollout: int | None,
+    split: str | None,
+    errors: str,
+) -> None:
+    """Predict absolute values with a saved MODEL for DATA; write them to OUT.
+
+    Table models (train) add the absolute predictions as a column to the table (CSV or
+    Parquet), using the feature and group columns named at training. Sketch models
+    (train-sketch) write drawings: every pen-down point replaced by its one-step prediction
+    from the true previous points (the first WINDOW + 1 points and stroke starts are kept),
+    or with --rollout N, every drawing followed by N predicted points. Coordinates are rounded
+    to whole pixels when the input coordinates are integers.
+
+    \b
+    Example:
+        strokedelta predict model.safetensors data/series.csv predictions.csv
+        strokedelta predict sheep.safetensors data/quickdraw_sheep_sample.ndjson more.ndjson \\
+            --rollout 20
+    """
+    from strokedelta.models import load_model
+    from strokedelta.models.sketch import _NextStepRegressor
+
+    model: Any = load_model(model_path)
+    if isinstance(model, _NextStepRegressor):
+        _predict_drawings(model, data, out, rollout, split, errors)
+    else:
+        if rollout is not None:
+            raise click.UsageError("--rollout applies to sketch models only")
+        _predict_table(model, data, out, column)
+
+
+def _predict_table(model: Any, data: str, out: str, column: str | None) -> None:
+    from strokedelta.io.tables import read_table, write_table
+
+    names = model.feature_names_in_
+    if not names:
+        raise ValidationError(
+            "this model was trained without column names; train it with `strokedelta train` "
+            "or from a DataFrame"
+        )
+    frame = read_table(data)
+    missing = [c for c in names if c not in frame.columns]
+    if missing:
+        raise ValidationError(f"columns {missing} are not in {data} (it has {list(frame.columns)})")
+    group = getattr(model, "group_name_", None)
+    groups = frame[group] if group is not None and group in frame.columns else None
+    pred = np.asarray(model.predict(frame[names], groups))
+    pred = pred[:, None] if pred.ndim == 1 else pred
+    targets = model.target_names_ or [f"y{j}" for j in range(pred.shape[1])]
+    if column is not None and pred.shape[1] != 1:
+        raise click.UsageError("--column names one column; this model predicts several")
+    out_frame = frame.copy()
+    for j, name in enumerate(targets):
+        out_frame[column if column is not None else f"{name}_pred"] = pred[:, j]
+    write_table(out_frame, out)
+    if out != "-":
+        click.echo(f"{len(frame)} predictions written to {out}", err=True)
+
+
+def _predict_drawings(
+    model: Any, data: str, out: str, rollout: int | None, split: str | None, errors: str
+) -> None:
+    from strokedelta.io import read_drawings, write_drawings
+    from strokedelta.ragged import Ragged
+    from strokedelta.sketch.drawings import Drawings
+
+    drawings = read_drawings(data, split=split, errors=errors)
+    if rollout is not None:
+        result = model.rollout_drawings(drawings, rollout)
+    else:
+        result = model.predict_drawings(drawings)
+    if drawings.strokes.values.dtype.kind in "iu":
+        points = result.absolute()
+        rounded = Ragged(np.rint(points.values).astype(np.int64), points.offsets)
+        result = Drawings.from_absolute(rounded, result.pen.astype(np.int64), result.meta)
+    write_drawings(result, out)
+    click.echo(f"{len(result)} drawings written to {out}", err=True)
+
+
+COMMANDS: list[click.Command] = [train, train_sketch, predict]

@@ -1,0 +1,147 @@
+"""The shared half of the tabular regressors: input handling, prediction and scoring.
+
+Examples
+--------
+>>> json_keys(np.array([3, 1])).tolist(), group_keys(["a", "b"], 2).tolist()
+([3, 1], ['a', 'b'])
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from strokedelta._validation import fail
+from strokedelta.models._base import ModelBase, as_features, as_targets
+
+__all__ = ["TabularRegressor", "group_keys", "json_keys"]
+
+
+class TabularRegressor(ModelBase):
+    """Shared prediction, scoring and input handling of the two tabular regressors."""
+
+    _array_attrs: ClassVar[tuple[str, ...]] = ("coef_", "intercept_", "history_")
+    _json_attrs: ClassVar[tuple[str, ...]] = (
+        "n_features_in_",
+        "n_iter_",
+        "feature_names_in_",
+        "target_names_",
+        "group_name_",
+        "one_d_target_",
+        "device_",
+    )
+
+    one_d_target_: bool
+    feature_names_in_: list[str] | None
+    target_names_: list[str] | None
+    group_name_: Any
+
+    # ---------------------------------------------------------------------- helpers
+    def _weight(self) -> np.ndarray:
+        """Weights as ``(p, q)``."""
+        coef = np.asarray(self.coef_)
+        return coef[:, None] if coef.ndim == 1 else coef.T
+
+    def _features(self, x: Any) -> np.ndarray:
+        self._check_fitted()
+        names = getattr(self, "feature_names_in_", None)
+        if names is not None and isinstance(x, pd.DataFrame):
+            missing = [c for c in names if c not in x.columns]
+            if missing:
+                raise fail("X", f"have the columns seen in fit {names}", f"missing {missing}")
+            x = x[names]
+        arr, _ = as_features(x)
+        if arr.shape[1] != self.n_features_in_:
+            raise fail("X", f"have {self.n_features_in_} features like in fit", arr.shape[1])
+        return arr
+
+    def _shape_output(self, values: np.ndarray) -> np.ndarray:
+        return values[:, 0] if self.one_d_target_ else values
+
+    def _start_fit(self, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+        self._validate_params()
+        self._clear_fitted()
+        arr, names = as_features(x)
+        target, one_d, target_names = as_targets(y, arr.shape[0])
+        if arr.shape[0] < 2:
+            raise fail("X", "have at least 2 rows", arr.shape[0])
+        self._pending = {
+            "n_features_in_": arr.shape[1],
+            "feature_names_in_": names,
+            "target_names_": target_names,
+            "one_d_target_": one_d,
+        }
+        return arr, target
+
+    def _finish_fit(self, **fitted: Any) -> None:
+        """Set every fitted attribute at once (only after training succeeded)."""
+        pending = self._pending
+        del self._pending
+        for name, value in {**pending, **fitted}.items():
+            setattr(self, name, value)
+
+    def _coef_from_weight(self, weight: np.ndarray) -> np.ndarray:
+        return weight[:, 0].copy() if self._pending["one_d_target_"] else weight.T.copy()
+
+    def _training_kwargs(self) -> dict[str, Any]:
+        return {
+            "lr": float(self.lr),
+            "epochs": self.epochs,
+            "batch_size": int(self.batch_size),
+            "optimizer": self.optimizer,
+            "schedule": self.schedule,
+            "device": self.device,
+            "random_state": self.random_state,
+            "progress": bool(self.progress),
+        }
+
+    def __sklearn_tags__(self) -> Any:
+        """Tags for scikit-learn's tools (``cross_val_score`` etc.); imported only when asked."""
+        from sklearn.utils import InputTags, RegressorTags, Tags, TargetTags
+
+        return Tags(
+            estimator_type="regressor",
+            target_tags=TargetTags(required=True, multi_output=True, single_output=True),
+            regressor_tags=RegressorTags(),
+            input_tags=InputTags(pairwise=False),
+        )
+
+    # ------------------------------------------------------------------- public API
+    def predict(self, X: Any, groups: Any = None) -> np.ndarray:
+        """Absolute predictions ``X W + intercept`` as float64 numpy (1-D for a 1-D target)."""
+        arr = self._features(X)
+        out = arr @ self._weight() + self._intercepts(arr.shape[0], groups)
+        return self._shape_output(out)
+
+    def _intercepts(self, n: int, groups: Any) -> np.ndarray:
+        return np.broadcast_to(np.atleast_1d(self.intercept_), (n, self._weight().shape[1]))
+
+    def score(self, X: Any, y: Any, groups: Any = None) -> float:
+        """Coefficient of determination R^2 of :meth:`predict` (averaged over outputs)."""
+        pred = self.predict(X, groups)
+        pred = pred[:, None] if pred.ndim == 1 else pred
+        target, _, _ = as_targets(y, pred.shape[0])
+        resid = ((target - pred) ** 2).sum(axis=0)
+        total = ((target - target.mean(axis=0)) ** 2).sum(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r2 = np.where(total > 0, 1 - resid / np.where(total > 0, total, 1), 0.0)
+        return float(np.mean(r2))
+
+
+def group_keys(groups: Any, n: int) -> np.ndarray:
+    keys = np.asarray(groups.to_numpy() if isinstance(groups, pd.Series) else groups)
+    if keys.shape != (n,):
+        raise fail("groups", f"have shape ({n},) like the rows of X", tuple(keys.shape))
+    return keys
+
+
+def json_keys(keys: Any) -> np.ndarray:
+    """Group keys as plain Python ints, floats or strings (what a model file can hold)."""
+    arr = np.asarray(keys)
+    if arr.dtype.kind in "biu":
+        return arr.astype(np.int64)
+    if arr.dtype.kind == "f":
+        return arr.astype(np.float64)
+    return np.asarray([str(k) for k in arr.tolist()], dtype=object)

@@ -1,0 +1,220 @@
+"""Save and load fitted models: one safetensors file, tensors plus a JSON header, no pickle.
+
+The weights, scale factors and anchors are float64 tensors; the class name, constructor
+parameters and the other fitted attributes are JSON in the safetensors metadata under the key
+``"strokedelta"``, together with a SHA-256 digest of both. Loading parses data only (the
+safetensors header, the tensors and JSON): nothing from the file is ever executed or
+unpickled, the class must be one of :data:`MODEL_CLASSES`, the parameters must be exactly that
+class's and valid, and a file whose digest does not match (edited weights or parameters, a
+truncated copy) is refused with :class:`~strokedelta.exceptions.ModelFileError`.
+
+Examples
+--------
+>>> import numpy as np, tempfile, pathlib
+>>> from strokedelta.models import DeltaLinearRegressor
+>>> model = DeltaLinearRegressor(solver="lstsq").fit(np.arange(4.0), 2 * np.arange(4.0) + 1)
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "m.safetensors"
+>>> model.save(path)
+>>> back = load_model(path)
+>>> type(back).__name__, back.predict([10.0]).round(6).tolist()
+('DeltaLinearRegressor', [21.0])
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from typing import Any
+
+import numpy as np
+
+from strokedelta._files import atomic_path
+from strokedelta.exceptions import ModelFileError, StrokeDeltaError
+from strokedelta.models._base import ModelBase
+from strokedelta.models.linear import AbsoluteLinearRegressor, DeltaLinearRegressor
+from strokedelta.models.sketch import NextDeltaRegressor, NextPointRegressor
+
+__all__ = ["FORMAT", "FORMAT_VERSION", "MODEL_CLASSES", "load_model", "save_model"]
+
+FORMAT = "strokedelta-model"
+FORMAT_VERSION = 1
+_KEY = "strokedelta"
+
+#: The only classes a model file may name.
+MODEL_CLASSES: dict[str, type[ModelBase]] = {
+    cls.__name__: cls
+    for cls in (
+        AbsoluteLinearRegressor,
+        DeltaLinearRegressor,
+        NextDeltaRegressor,
+        NextPointRegressor,
+    )
+}
+
+
+def _canonical(obj: Any) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
+
+
+def _digest(header: dict[str, Any], tensors: dict[str, np.ndarray]) -> str:
+    hasher = hashlib.sha256(_canonical({k: v for k, v in header.items() if k != "sha256"}))
+    for name in sorted(tensors):
+        array = np.ascontiguousarray(tensors[name])
+        hasher.update(_canonical([name, str(array.dtype), list(array.shape)]))
+        hasher.update(array.tobytes())
+    return hasher.hexdigest()
+
+
+def _json_value(name: str, value: Any) -> Any:
+    """A fitted attribute as JSON (numpy scalars and key arrays made plain)."""
+    if isinstance(value, np.ndarray):
+        kind = {"i": "int64", "f": "float64"}.get(value.dtype.kind, "str")
+        items = value.tolist() if kind != "str" else [str(v) for v in value.tolist()]
+        return {"dtype": kind, "values": items}
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    raise ModelFileError(f"cannot store attribute {name} ({type(value).__name__}) in a model file")
+
+
+def _from_json(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"dtype", "values"}:
+        dtype = {"int64": np.int64, "float64": np.float64, "str": object}.get(value["dtype"])
+        if dtype is None or not isinstance(value["values"], list):
+            raise ModelFileError(f"bad array attribute {value!r:.80}")
+        return np.asarray(value["values"], dtype=dtype)
+    return value
+
+
+def save_model(model: ModelBase, path: str | os.PathLike[str]) -> None:
+    """Write a fitted model to ``path`` atomically (see the module docstring).
+
+    Raises
+    ------
+    NotFittedError
+        When the model has not been fitted.
+    """
+    from safetensors.numpy import save_file
+
+    model._check_fitted()
+    name = type(model).__name__
+    if MODEL_CLASSES.get(name) is not type(model):
+        raise ModelFileError(f"cannot save a {name}: only {sorted(MODEL_CLASSES)} are supported")
+    tensors: dict[str, np.ndarray] = {}
+    missing: list[str] = []
+    for attr in model._array_attrs:
+        value = getattr(model, attr, None)
+        if value is None:
+            missing.append(attr)
+        else:
+            tensors[attr] = np.array(value, dtype=np.float64, order="C")
+    header: dict[str, Any] = {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "class": name,
+        "params": model.get_params(),
+        "attrs": {a: _json_value(a, getattr(model, a, None)) for a in model._json_attrs},
+        "none": missing,
+    }
+    try:
+        _canonical(header)
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(f"cannot store the parameters of this {name} as JSON: {exc}") from None
+    header["sha256"] = _digest(header, tensors)
+    with atomic_path(path) as tmp:
+        save_file(tensors, str(tmp), metadata={_KEY: json.dumps(header)})
+
+
+def load_model(path: str | os.PathLike[str]) -> ModelBase:
+    """Load a model written by :func:`save_model` (or ``model.save``).
+
+    Raises
+    ------
+    ModelFileError
+        When the file is missing or unreadable, not a safetensors file, not a strokedelta
+        model, of an unknown class or version, has invalid parameters or shapes, or does not
+        match its digest (tampered or corrupt).
+    """
+    from safetensors import safe_open
+
+    where = str(path)
+    if not os.path.isfile(where):
+        raise ModelFileError("no such model file", path=where)
+    try:
+        with safe_open(where, framework="numpy") as handle:
+            metadata = handle.metadata() or {}
+            tensors = {name: handle.get_tensor(name) for name in handle.keys()}  # noqa: SIM118
+    except Exception as exc:  # safetensors raises its own error types for every malformed file
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ModelFileError(f"not a safetensors model file ({reason})", path=where) from None
+    if _KEY not in metadata:
+        raise ModelFileError("not a strokedelta model (no 'strokedelta' header)", path=where)
+    try:
+        header = json.loads(metadata[_KEY])
+    except json.JSONDecodeError as exc:
+        raise ModelFileError(f"model header is not valid JSON ({exc.msg})", path=where) from None
+    return _build(header, tensors, where)
+
+
+def _build(header: Any, tensors: dict[str, np.ndarray], where: str) -> ModelBase:
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise ModelFileError("not a strokedelta model (wrong format name)", path=where)
+    if header.get("version") != FORMAT_VERSION:
+        raise ModelFileError(
+            f"unsupported model format version {header.get('version')!r} "
+            f"(this strokedelta reads version {FORMAT_VERSION})",
+            path=where,
+        )
+    name = header.get("class")
+    cls = MODEL_CLASSES.get(name) if isinstance(name, str) else None
+    if cls is None:
+        raise ModelFileError(f"unknown model class {name!r}", path=where)
+    if header.get("sha256") != _digest(header, tensors):
+        raise ModelFileError(
+            "checksum mismatch: the model file was modified or is corrupt", path=where
+        )
+    params, attrs, none = header.get("params"), header.get("attrs"), header.get("none")
+    expected = set(cls._param_names())
+    if not isinstance(params, dict) or set(params) != expected:
+        raise ModelFileError(f"parameters do not match {name}'s", path=where)
+    if not isinstance(attrs, dict) or set(attrs) != set(cls._json_attrs):
+        raise ModelFileError(f"fitted attributes do not match {name}'s", path=where)
+    if not isinstance(none, list) or set(tensors) | set(none) != set(cls._array_attrs):
+        raise ModelFileError(f"tensors do not match {name}'s", path=where)
+    model = cls(**params)
+    try:
+        model._validate_params()
+    except StrokeDeltaError as exc:
+        raise ModelFileError(f"invalid parameters: {exc}", path=where) from None
+    for attr in cls._array_attrs:
+        value = tensors.get(attr)
+        if value is not None and value.dtype != np.float64:
+            raise ModelFileError(f"tensor {attr} must be float64; got {value.dtype}", path=where)
+        setattr(model, attr, value)
+    for attr, value in attrs.items():
+        setattr(model, attr, _from_json(value))
+    _check_shapes(model, where)
+    return model
+
+
+def _check_shapes(model: Any, where: str) -> None:
+    coef = np.asarray(model.coef_)
+    p = model.n_features_in_
+    if not isinstance(p, int) or coef.ndim not in (1, 2) or coef.shape[-1] != p:
+        raise ModelFileError(f"coef_ of shape {coef.shape} does not fit {p!r} features", path=where)
+    q = 1 if coef.ndim == 1 else coef.shape[0]
+    intercept = np.asarray(model.intercept_)
+    if intercept.size != q or intercept.ndim != (0 if coef.ndim == 1 else 1):
+        raise ModelFileError(
+            f"intercept_ of shape {intercept.shape} does not fit coef_", path=where
+        )
+    if coef.ndim == 1:
+        model.intercept_ = float(intercept)
+    for attr, size in (("scale_x_", p), ("scale_y_", q), ("delta_bias_", q)):
+        value = getattr(model, attr, None)
+        if value is not None and value.shape != (size,):
+            raise ModelFileError(f"{attr} of shape {value.shape} must be ({size},)", path=where)
