@@ -7,12 +7,13 @@ two decimals). The file is the same on every run with the same seed.
 Usage::
 
     python scripts/make_sample_series.py            # writes data/series.csv
-    python scripts/make_sample_series.py --quick    # the same (the file is already tiny)
+    python scripts/make_sample_series.py --quick    # the same table, into a temporary folder
 """
 
 from __future__ import annotations
 
 import argparse
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -45,10 +46,15 @@ def make_series(seed: int = 0, length: int = 20) -> pd.DataFrame:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "data" / "series.csv")
+    parser.add_argument("--out", type=Path, default=None, help="default: data/series.csv")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--quick", action="store_true", help="same output (already tiny)")
+    parser.add_argument(
+        "--quick", action="store_true", help="write to a temporary folder (a smoke run)"
+    )
     args = parser.parse_args(argv)
+    if args.out is None:
+        folder = Path(tempfile.mkdtemp()) if args.quick else ROOT / "data"
+        args.out = folder / "series.csv"
     frame = make_series(args.seed)
     write_table(frame, args.out)
     print(f"wrote {args.out} ({len(frame)} rows, ids {sorted(set(frame['id']))})")

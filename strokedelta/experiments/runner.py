@@ -1,0 +1,123 @@
+"""Run an experiment by name with full or quick settings (what the CLI and the demo call).
+
+Examples
+--------
+>>> experiment_settings("shift", quick=True, seed=5)["seeds"]
+(5,)
+>>> experiment_settings("spin", quick=True, seed=0)
+Traceback (most recent call last):
+...
+strokedelta.exceptions.ValidationError: experiment must be one of 'shift', 'sketch-shift', \
+'drift'; got 'spin'
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pandas as pd
+
+from strokedelta._validation import check_choice, fail
+from strokedelta.experiments.drift import drift_experiment
+from strokedelta.experiments.shift import shift_experiment
+from strokedelta.experiments.sketch_shift import sketch_shift_experiment
+from strokedelta.sketch.drawings import Drawings
+from strokedelta.synthetic import synthetic_drawings
+
+__all__ = ["EXPERIMENTS", "OUTPUTS", "experiment_settings", "load_sketch_data", "run_experiment"]
+
+#: Experiment names, as the CLI spells them.
+EXPERIMENTS = ("shift", "sketch-shift", "drift")
+#: The files each experiment writes into its output folder.
+OUTPUTS = {
+    "shift": ("shift.csv", "shift.png"),
+    "sketch-shift": ("sketch_shift.csv", "sketch_shift.png", "rollouts.png"),
+    "drift": ("drift.csv", "drift.png"),
+}
+
+_FULL: dict[str, dict[str, Any]] = {
+    "shift": {"n_rows": 500, "epochs": 20},
+    "sketch-shift": {"n_drawings": 600},
+    "drift": {"max_length": 1_000_000, "anchors": (0, 10_000, 1_000, 100), "train_rows": 20_000},
+}
+_QUICK: dict[str, dict[str, Any]] = {
+    "shift": {"n_rows": 200, "epochs": 10},
+    "sketch-shift": {"n_drawings": 150},
+    "drift": {"max_length": 10_000, "anchors": (0, 1_000, 100), "train_rows": 2_000},
+}
+
+
+def experiment_settings(name: str, *, quick: bool, seed: int) -> dict[str, Any]:
+    """Keyword arguments of the experiment ``name`` in full or quick mode, seeded by ``seed``."""
+    check_choice("experiment", name, EXPERIMENTS)
+    settings: dict[str, Any] = dict((_QUICK if quick else _FULL)[name])
+    if name == "shift":
+        settings["seeds"] = (seed,) if quick else (seed, seed + 1, seed + 2)
+    else:
+        settings["seed"] = seed
+    return settings
+
+
+def load_sketch_data(data: Any, *, n_drawings: int, seed: int) -> tuple[Drawings, str]:
+    """Drawings for the sketch experiments and a sentence saying where they came from.
+
+    ``data`` is a Drawings, a path of any drawings format (raw Quick, Draw! drawings, with
+    float or timed points, are simplified with Google's recipe first), or None for
+    ``n_drawings`` synthetic drawings.
+    """
+    if data is None:
+        return synthetic_drawings(n_drawings, seed=seed), f"{n_drawings} synthetic drawings"
+    if isinstance(data, Drawings):
+        return data, f"{len(data)} given drawings"
+    from strokedelta.io import read_drawings
+
+    drawings = read_drawings(data)
+    source = f"{len(drawings)} drawings read from `{data}`"
+    if drawings.strokes.values.dtype.kind == "f" or drawings.time is not None:
+        from strokedelta.sketch.simplify import simplify_drawings
+
+        drawings = simplify_drawings(drawings)
+        source += ", simplified with Google's recipe (epsilon 2.0)"
+    return drawings, source
+
+
+def run_experiment(
+    name: str,
+    out_dir: str | os.PathLike[str] | None = None,
+    *,
+    quick: bool = False,
+    device: str = "cpu",
+    seed: int = 0,
+    data: Any = None,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Run ``shift``, ``sketch-shift`` or ``drift`` and write its CSV and PNG into ``out_dir``.
+
+    Parameters
+    ----------
+    name : {"shift", "sketch-shift", "drift"}
+    out_dir : path-like, optional
+        Where the files go (nothing is written when None).
+    quick : bool
+        Small settings (seconds) instead of the full grid.
+    device, seed, progress
+        Torch device, seed of everything random, tqdm bars on stderr.
+    data : Drawings or path-like, optional
+        Drawings for ``sketch-shift`` (synthetic when None); other experiments take none.
+
+    Returns
+    -------
+    DataFrame
+        The experiment's table.
+    """
+    settings = experiment_settings(name, quick=quick, seed=seed)
+    common: dict[str, Any] = {"device": device, "progress": progress, "out_dir": out_dir}
+    if name != "sketch-shift" and data is not None:
+        raise fail("data", "be given only for the sketch-shift experiment", f"{data} for {name}")
+    if name == "shift":
+        return shift_experiment(**settings, **common)
+    if name == "drift":
+        return drift_experiment(**settings, **common)
+    drawings, _ = load_sketch_data(data, n_drawings=settings.pop("n_drawings"), seed=seed)
+    return sketch_shift_experiment(drawings, **settings, **common)
