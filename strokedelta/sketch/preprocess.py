@@ -1,0 +1,269 @@
+"""Sketch-RNN preprocessing of drawings: length filter, offset clamp and the scale factor.
+
+Sketch-RNN (magenta) prepares stroke-3 data in three steps, reproduced here on whole batches:
+
+* drop drawings that are too long (or too short): :func:`filter_length`;
+* clamp every offset to ``[-limit, limit]`` (1000): :func:`clamp_offsets`;
+* divide ``dx`` and ``dy`` by **one scale factor**, the pooled standard deviation (ddof=0) of
+  ``dx`` and ``dy`` over the *train* split (:func:`fit_scale_factor`), and apply the same factor
+  to valid and test (:func:`normalize`, or the sklearn-shaped :class:`ScaleNormalizer`).
+
+The factor is stored in ``Drawings.attrs["scale_factor"]``, which the Parquet writer keeps, so
+:func:`denormalize` can always undo it. Training-time augmentation (:func:`random_scale`,
+:func:`drop_points`) lives in :mod:`strokedelta.sketch.augment` and is re-exported here.
+
+Examples
+--------
+>>> import numpy as np
+>>> from strokedelta import Ragged
+>>> from strokedelta.sketch import Drawings
+>>> train = Drawings(Ragged(np.array([[3, 3, 0], [-3, -3, 1]]), [0, 2]))
+>>> scaler = ScaleNormalizer().fit(train)
+>>> scaler.scale_factor_
+3.0
+>>> scaler.transform(train)[0].tolist()
+[[1.0, 1.0, 0.0], [-1.0, -1.0, 1.0]]
+>>> scaler.inverse_transform(scaler.transform(train))[0].tolist()
+[[3, 3, 0], [-3, -3, 1]]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from strokedelta._validation import check_int, check_number, fail
+from strokedelta.exceptions import NotFittedError
+from strokedelta.ragged import Ragged
+from strokedelta.sketch.augment import drop_points, random_scale
+from strokedelta.sketch.drawings import Drawings
+
+__all__ = [
+    "ScaleNormalizer",
+    "clamp_offsets",
+    "denormalize",
+    "drop_points",
+    "filter_length",
+    "fit_scale_factor",
+    "normalize",
+    "random_scale",
+]
+
+#: Sketch-RNN's offset clamp.
+DEFAULT_LIMIT = 1000
+
+
+def _check_drawings(drawings: Any) -> Drawings:
+    if not isinstance(drawings, Drawings):
+        raise fail("drawings", "be a Drawings", type(drawings).__name__)
+    return drawings
+
+
+def _replace(drawings: Drawings, values: np.ndarray, attrs: dict[str, Any]) -> Drawings:
+    """The same drawings (meta, time, offsets) with new stroke-3 values and attrs."""
+    return Drawings(
+        Ragged(values, drawings.strokes.offsets),
+        drawings.meta.copy(),
+        time=drawings.time,
+        attrs=attrs,
+    )
+
+
+def filter_length(
+    drawings: Drawings, min_len: int | None = None, max_len: int | None = None
+) -> Drawings:
+    """Keep the drawings with ``min_len <= points <= max_len`` (either bound optional).
+
+    Examples
+    --------
+    >>> d = Drawings.from_polylines([[[[0], [0]]], [[[0, 1, 2], [0, 1, 2]]]])
+    >>> filter_length(d, max_len=2).lengths.tolist(), filter_length(d, min_len=2).lengths.tolist()
+    ([1], [3])
+    """
+    drawings = _check_drawings(drawings)
+    keep = np.ones(len(drawings), dtype=bool)
+    if min_len is not None:
+        keep &= drawings.lengths >= check_int("min_len", min_len, minimum=0)
+    if max_len is not None:
+        keep &= drawings.lengths <= check_int("max_len", max_len, minimum=0)
+    if min_len is not None and max_len is not None and min_len > max_len:
+        raise fail("min_len", f"be <= max_len ({max_len})", min_len)
+    return drawings[keep]
+
+
+def clamp_offsets(drawings: Drawings, limit: float = DEFAULT_LIMIT) -> Drawings:
+    """Clamp ``dx`` and ``dy`` to ``[-limit, limit]``; the dtype is kept.
+
+    Examples
+    --------
+    >>> d = Drawings.from_polylines([[[[0, 5000], [0, -20]]]])
+    >>> clamp_offsets(d)[0].tolist()
+    [[0, 0, 0], [1000, -20, 1]]
+    """
+    drawings = _check_drawings(drawings)
+    limit = check_number("limit", limit, positive=True)
+    values = drawings.strokes.values.copy()
+    bound: float | int = int(np.floor(limit)) if values.dtype.kind in "iu" else limit
+    if values.dtype.kind in "iu":
+        bound = min(bound, int(np.iinfo(values.dtype).max))
+    np.clip(values[:, :2], -bound, bound, out=values[:, :2])
+    return _replace(drawings, values, drawings.attrs)
+
+
+def fit_scale_factor(drawings: Drawings | Ragged) -> float:
+    """Sketch-RNN's normalising scale factor: the pooled std (ddof=0) of ``dx`` and ``dy``.
+
+    Fit it on the train split only (``aaron_sheep`` train gives 18.5198).
+
+    Examples
+    --------
+    >>> d = Drawings.from_polylines([[[[1, 4], [1, 4]]]])
+    >>> fit_scale_factor(d)
+    1.0
+    """
+    strokes = drawings.strokes if isinstance(drawings, Drawings) else drawings
+    if not isinstance(strokes, Ragged):
+        raise fail("drawings", "be a Drawings or a Ragged of stroke-3", type(drawings).__name__)
+    if strokes.n_points == 0:
+        raise fail("drawings", "hold at least one point", "none")
+    offsets = strokes.values[:, :2].astype(np.float64)
+    return float(np.std(offsets))
+
+
+def normalize(drawings: Drawings, scale_factor: float) -> Drawings:
+    """Divide ``dx`` and ``dy`` by ``scale_factor``; float64 out, the factor kept in ``attrs``.
+
+    ``attrs["scale_factor"]`` records the factor and ``attrs["scale_dtype"]`` the original
+    dtype, so :func:`denormalize` restores integer data exactly.
+
+    Raises
+    ------
+    ValidationError
+        When the drawings are normalised already (their attrs hold a ``scale_factor``).
+
+    Examples
+    --------
+    >>> d = normalize(Drawings.from_polylines([[[[0, 3], [0, 4]]]]), 2.0)
+    >>> d[0].tolist(), d.attrs
+    ([[0.0, 0.0, 0.0], [1.5, 2.0, 1.0]], {'scale_factor': 2.0, 'scale_dtype': 'int64'})
+    """
+    drawings = _check_drawings(drawings)
+    scale_factor = check_number("scale_factor", scale_factor, positive=True)
+    if "scale_factor" in drawings.attrs:
+        raise fail(
+            "drawings",
+            "not be normalised already",
+            f"attrs scale_factor={drawings.attrs['scale_factor']}",
+        )
+    source = drawings.strokes.values
+    values = source.astype(np.float64)
+    values[:, :2] /= scale_factor
+    attrs = {**drawings.attrs, "scale_factor": scale_factor, "scale_dtype": str(source.dtype)}
+    return _replace(drawings, values, attrs)
+
+
+def denormalize(drawings: Drawings, scale_factor: float | None = None) -> Drawings:
+    """Undo :func:`normalize`: multiply ``dx`` and ``dy`` back by the stored factor.
+
+    Parameters
+    ----------
+    drawings : Drawings
+        Normalised drawings (``attrs["scale_factor"]``), or any float drawings when
+        ``scale_factor`` is given (e.g. a model's samples).
+    scale_factor : float, optional
+        The factor to use; when the attrs also hold one, the two must agree.
+
+    Returns
+    -------
+    Drawings
+        Integer data comes back in its original dtype, exactly (values are rounded);
+        float data to within float rounding. ``scale_factor`` / ``scale_dtype`` leave attrs.
+
+    Examples
+    --------
+    >>> d = Drawings.from_polylines([[[[0, 3], [0, 4]]]])
+    >>> denormalize(normalize(d, 3.0)).equals(d)
+    True
+    """
+    drawings = _check_drawings(drawings)
+    stored = drawings.attrs.get("scale_factor")
+    if scale_factor is None:
+        if stored is None:
+            raise fail("drawings", "carry attrs['scale_factor'] (or pass scale_factor)", "neither")
+        factor = float(stored)
+    else:
+        factor = check_number("scale_factor", scale_factor, positive=True)
+        if stored is not None and float(stored) != factor:
+            raise fail("scale_factor", f"match the drawings' stored factor {stored}", factor)
+    values = drawings.strokes.values.astype(np.float64)
+    values[:, :2] *= factor
+    dtype = np.dtype(drawings.attrs.get("scale_dtype", "float64"))
+    if dtype.kind in "iu":
+        values = np.rint(values).astype(dtype)
+    attrs = {k: v for k, v in drawings.attrs.items() if k not in ("scale_factor", "scale_dtype")}
+    return _replace(drawings, values, attrs)
+
+
+class ScaleNormalizer:
+    """Sketch-RNN normalisation as an sklearn-shaped transformer.
+
+    ``fit`` on the train split learns :attr:`scale_factor_` (:func:`fit_scale_factor`);
+    ``transform`` divides any split by it (:func:`normalize`); ``inverse_transform`` multiplies
+    back (:func:`denormalize`).
+
+    Parameters
+    ----------
+    scale_factor : float, optional
+        A known factor (e.g. one stored with a model); ``fit`` then only records it.
+
+    Attributes
+    ----------
+    scale_factor_ : float
+        The factor in use, set by ``fit``.
+
+    Examples
+    --------
+    >>> from strokedelta import Ragged
+    >>> train = Drawings(Ragged(np.array([[2, 2, 0], [-2, -2, 1]]), [0, 2]))
+    >>> ScaleNormalizer().fit_transform(train)[0].tolist()
+    [[1.0, 1.0, 0.0], [-1.0, -1.0, 1.0]]
+    """
+
+    def __init__(self, scale_factor: float | None = None) -> None:
+        self.scale_factor = scale_factor
+
+    def fit(self, drawings: Drawings, y: Any = None) -> ScaleNormalizer:
+        """Learn the scale factor from ``drawings`` (the train split); returns ``self``."""
+        drawings = _check_drawings(drawings)
+        if self.scale_factor is not None:
+            self.scale_factor_ = check_number("scale_factor", self.scale_factor, positive=True)
+        else:
+            factor = fit_scale_factor(drawings)
+            if factor <= 0:
+                raise fail("drawings", "have offsets that are not all zero", "all zero")
+            self.scale_factor_ = factor
+        return self
+
+    def _check_fitted(self, method: str) -> float:
+        if not hasattr(self, "scale_factor_"):
+            raise NotFittedError(
+                f"this ScaleNormalizer is not fitted yet; call fit before {method}"
+            )
+        return self.scale_factor_
+
+    def transform(self, drawings: Drawings) -> Drawings:
+        """Divide ``dx`` and ``dy`` by :attr:`scale_factor_`."""
+        return normalize(drawings, self._check_fitted("transform"))
+
+    def fit_transform(self, drawings: Drawings, y: Any = None) -> Drawings:
+        """``fit(drawings).transform(drawings)``."""
+        return self.fit(drawings).transform(drawings)
+
+    def inverse_transform(self, drawings: Drawings) -> Drawings:
+        """Multiply ``dx`` and ``dy`` back by :attr:`scale_factor_`."""
+        return denormalize(drawings, self._check_fitted("inverse_transform"))
+
+    def __repr__(self) -> str:
+        arg = "" if self.scale_factor is None else f"scale_factor={self.scale_factor!r}"
+        return f"ScaleNormalizer({arg})"
