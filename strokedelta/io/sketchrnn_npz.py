@@ -1,0 +1,329 @@
+"""Sketch-RNN ``.npz`` files (keys ``train``, ``valid``, ``test``), read without running code.
+
+Each key is a 1-D object array of stroke-3 ``(n, 3)`` arrays (int16, or float64 in one public
+file). Object arrays are stored as pickles, and ``np.load(allow_pickle=True)`` runs whatever
+callable a pickle names. This reader never does: it opens the zip itself, parses every
+``.npy`` header, and unpickles object arrays with :class:`SafeUnpickler`, whose ``find_class``
+admits only the few numpy names that rebuild plain arrays. Anything else raises
+:class:`~strokedelta.UnsafeFileError` naming the file, the key and the forbidden global,
+before anything is called.
+
+Writing produces int16 elements (refusing values that do not fit, with the range found) or
+float64 elements for float data, pickled so that both this reader and magenta's
+``np.load(path, allow_pickle=True, encoding="latin1")`` read them.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> from strokedelta.sketch import Drawings
+>>> d = Drawings.from_polylines([[[[0, 3], [0, 4]]], [[[1], [1]]]])
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "tiny.npz"
+>>> write_npz(d, path)
+>>> back = read_npz(path)
+>>> back.meta["split"].tolist(), back[0].dtype.name
+(['train', 'train'], 'int16')
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from strokedelta._validation import check_choice
+from strokedelta.exceptions import FormatError, UnsafeFileError, ValidationError
+from strokedelta.io._report import ReadReport, check_errors, handle
+from strokedelta.ragged import Ragged, offsets_from_lengths
+from strokedelta.sketch.drawings import Drawings, stroke3_problems
+
+__all__ = ["SPLITS", "NpzWriter", "SafeUnpickler", "encode_npz", "read_npz", "write_npz"]
+
+SPLITS = ("train", "valid", "test")
+
+_RECONSTRUCT = np._core.multiarray._reconstruct  # type: ignore[attr-defined]
+
+#: The only globals a pickle may name: enough to rebuild numpy arrays and dtypes.
+ALLOWED_GLOBALS: dict[tuple[str, str], Any] = {
+    ("numpy.core.multiarray", "_reconstruct"): _RECONSTRUCT,
+    ("numpy._core.multiarray", "_reconstruct"): _RECONSTRUCT,
+    ("numpy", "ndarray"): np.ndarray,
+    ("numpy", "dtype"): np.dtype,
+}
+
+
+class SafeUnpickler(pickle.Unpickler):
+    """An unpickler that builds numpy arrays and refuses every other global.
+
+    Parameters
+    ----------
+    file : binary file
+        The pickle stream.
+    where : str
+        ``"FILE, key KEY"``, used in the error message.
+
+    Examples
+    --------
+    >>> import io, pickle, os
+    >>> evil = pickle.dumps(os.getcwd)
+    >>> SafeUnpickler(io.BytesIO(evil), "x.npz, key train").load()
+    Traceback (most recent call last):
+    ...
+    strokedelta.exceptions.UnsafeFileError: x.npz, key train: refusing to load: the pickle asks
+        for posix.getcwd, which could run code; only numpy arrays are allowed
+    """
+
+    def __init__(self, file: Any, where: str) -> None:
+        super().__init__(file, encoding="latin1")
+        self.where = where
+
+    def find_class(self, module: str, name: str) -> Any:
+        try:
+            return ALLOWED_GLOBALS[(module, name)]
+        except KeyError:
+            raise UnsafeFileError(
+                f"refusing to load: the pickle asks for {module}.{name}, which could run "
+                "code; only numpy arrays are allowed",
+                path=self.where,
+            ) from None
+
+    def persistent_load(self, pid: Any) -> Any:
+        raise UnsafeFileError("refusing to load: the pickle uses persistent ids", path=self.where)
+
+
+def _read_member(archive: zipfile.ZipFile, member: str, where: str) -> np.ndarray:
+    """One ``.npy`` member: numeric arrays read directly, object arrays via SafeUnpickler."""
+    with archive.open(member) as raw:
+        data = io.BytesIO(raw.read())
+    try:
+        version = np.lib.format.read_magic(data)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(data)
+        else:
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(data)
+    except (ValueError, SyntaxError) as exc:
+        raise FormatError(f"not a valid .npy member: {exc}", path=where) from None
+    if dtype.hasobject:
+        try:
+            array = SafeUnpickler(data, where).load()
+        except UnsafeFileError:
+            raise
+        except Exception as exc:  # corrupt pickles raise many types
+            raise FormatError(f"corrupt pickle: {type(exc).__name__}: {exc}", path=where) from None
+        if not isinstance(array, np.ndarray):
+            raise FormatError(f"expected an array; got {type(array).__name__}", path=where)
+        return array
+    count = int(np.prod(shape))
+    buffer = data.read(count * dtype.itemsize)
+    if len(buffer) != count * dtype.itemsize:
+        raise FormatError("array data is truncated", path=where)
+    array = np.frombuffer(buffer, dtype=dtype)
+    return array.reshape(shape[::-1]).T if fortran else array.reshape(shape)
+
+
+def _split_drawings(
+    array: np.ndarray, path: str, key: str, errors: str, report: ReadReport | None
+) -> tuple[Ragged, np.ndarray]:
+    """Flatten one split's object array into a Ragged; returns (strokes, kept indices)."""
+    if array.dtype != object or array.ndim != 1:
+        raise FormatError(
+            f"key {key} must be a 1-D object array of (n, 3) stroke-3 arrays; "
+            f"got {array.dtype} {array.shape}",
+            path=path,
+        )
+    try:
+        values = np.concatenate(list(array)) if len(array) else np.zeros((0, 3), np.int16)
+        fast = values.ndim == 2 and values.shape[1] == 3 and values.dtype.kind in "iuf"
+    except (ValueError, TypeError):
+        fast = False
+    if fast:
+        keep = np.arange(len(array))
+    else:
+        shapes_ok = np.fromiter(map(_is_stroke3, array), dtype=bool, count=len(array))
+        keep = np.flatnonzero(shapes_ok)
+        for i in np.flatnonzero(~shapes_ok).tolist():
+            got = array[i]
+            what = f"{got.dtype} {got.shape}" if isinstance(got, np.ndarray) else type(got).__name__
+            handle(
+                FormatError(
+                    f"key {key}: expected an (n, 3) numeric array; got {what}", path=path, record=i
+                ),
+                errors,
+                report,
+            )
+        good = list(array[keep])
+        values = np.concatenate(good) if good else np.zeros((0, 3), np.int16)
+    lengths = np.fromiter(map(len, array[keep]), dtype=np.int64, count=len(keep))
+    return Ragged(values, offsets_from_lengths(lengths)), keep
+
+
+def _is_stroke3(item: Any) -> bool:
+    return (
+        isinstance(item, np.ndarray)
+        and item.ndim == 2
+        and item.shape[1] == 3
+        and item.dtype.kind in "iuf"
+    )
+
+
+def read_npz(
+    path: Any, *, split: str | None = None, errors: str = "raise", report: ReadReport | None = None
+) -> Drawings:
+    """Read a Sketch-RNN ``.npz`` safely (no code from the file ever runs).
+
+    Parameters
+    ----------
+    path : str or Path
+    split : {"train", "valid", "test"}, optional
+        Read one split; by default all splits present, in that order.
+    errors : {"raise", "skip"}
+        Stop at (or skip and count) drawings that are not ``(n, 3)`` arrays, hold pen values
+        other than 0 / 1, NaN / infinity, or no points.
+
+    Returns
+    -------
+    Drawings
+        ``meta`` has a ``split`` column.
+
+    Raises
+    ------
+    UnsafeFileError
+        A pickle asks for anything beyond numpy arrays.
+    FormatError
+        Not a zip, a malformed member, or a bad drawing (naming key and record).
+    """
+    errors = check_errors(errors)
+    name = str(path)
+    if split is not None:
+        check_choice("split", split, SPLITS)
+    try:
+        archive = zipfile.ZipFile(name)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise FormatError(f"cannot open as .npz: {exc}", path=name) from None
+    with archive:
+        members = {m[:-4]: m for m in archive.namelist() if m.endswith(".npy")}
+        keys = [split] if split is not None else [k for k in SPLITS if k in members]
+        if not keys or any(k not in members for k in keys):
+            raise FormatError(
+                f"has keys {sorted(members)}; expected {'/'.join(SPLITS)}"
+                if split is None
+                else f"has no key {split!r}; keys are {sorted(members)}",
+                path=name,
+            )
+        parts = []
+        for key in keys:
+            array = _read_member(archive, members[key], f"{name}, key {key}")
+            strokes, kept = _split_drawings(array, name, key, errors, report)
+            bad, messages = stroke3_problems(strokes, allow_empty=False)
+            for i, message in zip(bad.tolist(), messages):
+                handle(
+                    FormatError(f"key {key}: {message}", path=name, record=int(kept[i])),
+                    errors,
+                    report,
+                )
+            if len(bad):
+                mask = np.ones(len(strokes), dtype=bool)
+                mask[bad] = False
+                strokes = strokes[mask]
+            meta = pd.DataFrame({"split": pd.Series([key] * len(strokes), dtype="str")})
+            parts.append(Drawings(strokes, meta))
+    return parts[0] if len(parts) == 1 else Drawings.concat(parts)
+
+
+# ----------------------------------------------------------------------------- writing
+_PurePickler: Any = pickle._Pickler
+
+
+class _CompatPickler(_PurePickler):
+    """Pickles arrays naming ``numpy.core.multiarray._reconstruct``, as numpy 1.x does.
+
+    numpy 2 writes ``numpy._core...``, which numpy < 1.26 (magenta's era) cannot import;
+    numpy 2 still reads the classic name, so this keeps the files loadable everywhere.
+    """
+
+    def save_global(self, obj: Any, name: str | None = None) -> None:
+        if obj is _RECONSTRUCT:
+            self.write(pickle.GLOBAL + b"numpy.core.multiarray\n_reconstruct\n")
+            self.memoize(obj)
+            return
+        super().save_global(obj, name)
+
+
+def _element_dtype(values: np.ndarray) -> np.dtype[Any]:
+    if values.dtype.kind == "f":
+        return np.dtype(np.float64)
+    if len(values) and (values.min() < -32768 or values.max() > 32767):
+        raise ValidationError(
+            f"stroke-3 values must fit int16 to write a Sketch-RNN .npz; got "
+            f"{values.min()}..{values.max()}: clamp them (preprocess.clamp) or convert to "
+            "float first"
+        )
+    return np.dtype(np.int16)
+
+
+def _object_array(strokes: Ragged) -> np.ndarray:
+    dtype = _element_dtype(strokes.values)
+    values = strokes.values.astype(dtype, copy=False)
+    pieces = np.split(values, strokes.offsets[1:-1]) if len(strokes) else []
+    return np.fromiter(pieces, dtype=object, count=len(pieces))
+
+
+def _npy_bytes(array: np.ndarray) -> bytes:
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "|O", "fortran_order": False, "shape": array.shape}
+    )
+    body = io.BytesIO()
+    _CompatPickler(body, protocol=3).dump(array)
+    return header.getvalue() + body.getvalue()
+
+
+def encode_npz(drawings: Drawings, path: Path) -> None:
+    """Write the splits of ``drawings`` (its ``split`` column, else all in ``train``)."""
+    if "split" in drawings.meta.columns:
+        labels = drawings.meta["split"].astype("str").to_numpy(dtype=str)
+        unknown = sorted(set(np.unique(labels).tolist()) - set(SPLITS))
+        if unknown:
+            raise ValidationError(f"split must be one of {', '.join(SPLITS)}; got {unknown}")
+    else:
+        labels = np.full(len(drawings), "train")
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
+        for key in SPLITS:
+            part = drawings.strokes[labels == key]
+            archive.writestr(f"{key}.npy", _npy_bytes(_object_array(part)))
+
+
+class NpzWriter:
+    """Collect drawings and write them as one ``.npz`` on :meth:`close` (zip needs it all)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.count = 0
+        self._parts: list[Drawings] = []
+
+    def write(self, drawings: Drawings) -> None:
+        """Add one batch (written on close)."""
+        _element_dtype(drawings.strokes.values)
+        self._parts.append(drawings)
+        self.count += len(drawings)
+
+    def close(self) -> None:
+        """Write the file."""
+        parts = self._parts or [Drawings(Ragged(np.zeros((0, 3), np.int16), [0]))]
+        encode_npz(Drawings.concat(parts) if len(parts) > 1 else parts[0], self.path)
+
+    def abort(self) -> None:
+        """Drop what was collected."""
+        self._parts = []
+
+
+def write_npz(drawings: Drawings, path: Any) -> None:
+    """Write drawings to a Sketch-RNN ``.npz`` atomically (see :func:`encode_npz`)."""
+    from strokedelta._files import atomic_path
+
+    with atomic_path(path) as tmp:
+        encode_npz(drawings, tmp)

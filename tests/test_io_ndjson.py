@@ -1,0 +1,304 @@
+"""Quick, Draw! ndjson: real files, exact round trips, the three parse paths agree, bad input."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from strokedelta.exceptions import FormatError, ValidationError
+from strokedelta.io import ReadReport, iter_drawings, read_drawings, write_drawings
+from strokedelta.io import quickdraw_ndjson as nd
+from strokedelta.sketch import Drawings
+
+# README of the real data: drawings, points, strokes
+COUNTS = {
+    "quickdraw_cat_raw.ndjson": (25, 6013, 221),
+    "quickdraw_cat_simplified.ndjson": (25, 1362, 221),
+    "quickdraw_sheep_raw.ndjson": (23, 5332, 136),
+    "quickdraw_sheep_simplified.ndjson": (25, 1712, 148),
+}
+
+
+@pytest.fixture(params=["compiled", "arrow", "lines"])
+def parser(request, monkeypatch):
+    """Run a test with each parse path: the compiled scanner, pyarrow, or line by line."""
+    if request.param != "compiled":
+        monkeypatch.setattr(nd, "_parse_compiled", lambda *a: None)
+    if request.param == "lines":
+        monkeypatch.setattr(nd, "_parse_arrow", lambda *a: None)
+    return request.param
+
+
+# --------------------------------------------------------------------------- real files
+@pytest.mark.parametrize("name", sorted(COUNTS))
+def test_real_files_have_the_documented_counts(real_data, name, parser):
+    d = read_drawings(real_data / name)
+    assert (len(d), d.n_points, int(d.n_strokes.sum())) == COUNTS[name]
+    raw = name.endswith("_raw.ndjson")
+    assert (d.time is not None) == raw
+    assert d.strokes.values.dtype == (np.float64 if raw else np.int32)
+    assert list(d.meta.columns) == ["key_id", "word", "countrycode", "recognized", "timestamp"]
+    assert d.meta["recognized"].dtype == bool
+
+
+@pytest.mark.parametrize("name", sorted(COUNTS))
+def test_real_files_equal_json_loads(real_data, name, parser):
+    d = read_drawings(real_data / name)
+    records = [json.loads(line) for line in (real_data / name).read_text().splitlines()]
+    assert d.to_polylines() == [r["drawing"] for r in records]
+    for column in ("key_id", "word", "countrycode", "timestamp", "recognized"):
+        assert d.meta[column].tolist() == [r[column] for r in records]
+
+
+@pytest.mark.parametrize("name", sorted(COUNTS))
+def test_real_files_are_written_back_byte_for_byte(real_data, name, tmp_path):
+    source = real_data / name
+    d = read_drawings(source)
+    target = tmp_path / "copy.ndjson"
+    write_drawings(d, target)
+    # the raw samples were cut from a larger file and have no final newline
+    assert target.read_text().splitlines() == source.read_text().splitlines()
+    assert read_drawings(target).equals(d)
+
+
+def test_raw_cat_times_are_kept(real_data):
+    d = read_drawings(real_data / "quickdraw_cat_raw.ndjson")
+    first = json.loads((real_data / "quickdraw_cat_raw.ndjson").read_text().splitlines()[0])
+    assert d.time[0][: len(first["drawing"][0][2])].tolist() == first["drawing"][0][2]
+    assert d.time.values.dtype == np.int64
+
+
+def test_chunks_and_gzip_give_the_same_drawings(real_data, tmp_path):
+    source = real_data / "quickdraw_sheep_raw.ndjson"
+    whole = read_drawings(source)
+    chunks = list(iter_drawings(source, chunk_size=7))
+    assert [len(c) for c in chunks] == [7, 7, 7, 2]
+    assert Drawings.concat(chunks).equals(whole)
+    packed = tmp_path / "sheep.ndjson.gz"
+    packed.write_bytes(gzip.compress(source.read_bytes()))
+    assert read_drawings(packed).equals(whole)
+    write_drawings(whole, tmp_path / "again.ndjson.gz")
+    assert gzip.decompress((tmp_path / "again.ndjson.gz").read_bytes()).decode().splitlines() == (
+        source.read_text().splitlines()
+    )
+
+
+# ----------------------------------------------------------------------- layout details
+def test_missing_fields_are_null_and_not_written(tmp_path, parser):
+    path = tmp_path / "few.ndjson"
+    path.write_text('{"drawing":[[[1,2],[3,4]]]}\n{"word":"cat","drawing":[[[5],[6]]]}\n')
+    d = read_drawings(path)
+    assert d.meta["word"].isna().tolist() == [True, False]
+    assert d.meta["recognized"].isna().all()
+    write_drawings(d, tmp_path / "back.ndjson")
+    assert (tmp_path / "back.ndjson").read_text() == path.read_text()
+
+
+def test_escapes_unicode_blank_lines_and_unknown_fields(tmp_path, parser):
+    path = tmp_path / "odd.ndjson"
+    lines = [
+        '{"word":"say \\"hi\\"","key_id":"1","drawing":[[[1],[2]]]}',
+        "",
+        '{"word":"\u00e9t\u00e9", "extra": null, "key_id": 2, '
+        '"drawing": [ [ [ 1 , 2 ] , [ 3 , -4 ] ] ] }',
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    d = read_drawings(path)
+    assert d.meta["word"].tolist() == ['say "hi"', "\u00e9t\u00e9"]
+    assert d.meta["key_id"].tolist() == ["1", "2"]
+    assert d.to_polylines() == [[[[1], [2]]], [[[1, 2], [3, -4]]]]
+
+
+def test_integral_floats_in_simplified_files_load_as_integers(tmp_path, parser):
+    path = tmp_path / "f.ndjson"
+    path.write_text('{"drawing":[[[1.0,2.5e1],[3,4]]]}\n')
+    d = read_drawings(path)
+    assert d.strokes.values.dtype == np.int32
+    assert d.to_polylines() == [[[[1, 25], [3, 4]]]]
+
+
+def test_fractions_load_as_float(tmp_path, parser):
+    path = tmp_path / "f.ndjson"
+    path.write_text('{"drawing":[[[1.5,-25e-2],[3,4]]]}\n')
+    d = read_drawings(path)
+    assert d.strokes.values.dtype == np.float64
+    assert d.to_polylines() == [[[[1.5, -0.25], [3.0, 4.0]]]]
+
+
+def test_floats_whose_differences_are_inexact_come_back_within_an_ulp(tmp_path):
+    # stroke-3 stores differences: 1.5 -> -0.002 is not exact in float64, so the absolute
+    # value comes back one ulp away (Google's float32-origin coordinates are exact)
+    path = tmp_path / "f.ndjson"
+    path.write_text('{"drawing":[[[1.5,-2e-3],[3,4]]]}\n')
+    x = read_drawings(path).absolute().values[:, 0]
+    assert x[1] != -0.002
+    assert abs(x[1] - -0.002) <= np.spacing(0.002) * 4
+
+
+timed_drawing = st.lists(
+    st.integers(1, 5).flatmap(
+        lambda n: st.tuples(
+            st.lists(st.integers(-(2**21), 2**21).map(lambda k: k / 1024), min_size=n, max_size=n),
+            st.lists(st.integers(-2000, 2000), min_size=n, max_size=n),
+            st.lists(st.integers(0, 10**6), min_size=n, max_size=n),
+        )
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+@given(st.lists(timed_drawing, min_size=1, max_size=4))
+def test_raw_drawings_round_trip_exactly(tmp_path_factory, drawings):
+    nested = [[[list(x), list(y), list(t)] for x, y, t in d] for d in drawings]
+    path = tmp_path_factory.mktemp("raw") / "raw.ndjson"
+    write_drawings(Drawings.from_polylines(nested), path)
+    back = read_drawings(path).to_polylines()
+    assert back == nested
+
+
+# --------------------------------------------------------------------------- bad input
+BAD_LINES = [
+    (
+        "{not json",
+        r"line 2: not valid JSON: Expecting property name enclosed in double quotes \(column 2\)",
+    ),
+    ("[1, 2]", "line 2: expected a JSON object; got an array"),
+    ('{"word":"cat"}', "line 2: no 'drawing' field"),
+    ('{"drawing":[]}', r"line 2: empty drawing \(no strokes\)"),
+    ('{"drawing":[[[1,2],[3]]]}', r"line 2: stroke 0: x and y have different lengths \(2 and 1\)"),
+    ('{"drawing":[[[1],[2]],[[],[]]]}', "line 2: stroke 1 has no points"),
+    ('{"drawing":[[[NaN],[2]]]}', "line 2: NaN is not a valid number"),
+    ('{"drawing":[[[1],[-Infinity]]]}', "line 2: -Infinity is not a valid number"),
+    ('{"drawing":[[[1e400],[2]]]}', "line 2: stroke 0: x must be finite; got inf"),
+    ('{"drawing":[[["1"],[2]]]}', r'line 2: stroke 0: x must hold numbers; got "1"'),
+    ('{"drawing":[[[true],[2]]]}', "line 2: stroke 0: x must hold numbers; got true"),
+    ('{"drawing":[[[1],[2],[0],[5]]]}', r"line 2: stroke 0 must be \[\[x...\], \[y...\]\] or"),
+    (
+        '{"drawing":[[[1],[2],[0]]]}',
+        r"line 2: stroke 0 has 3 lists but earlier strokes are \[x, y\]",
+    ),
+    ('{"recognized":1,"drawing":[[[1],[2]]]}', "line 2: recognized must be true or false; got 1"),
+    ('{"word":5,"drawing":[[[1],[2]]]}', "line 2: word must be a string; got 5"),
+    ('{"drawing":[[[1],[2]]]}{"drawing":[[[1],[2]]]}', r"line 2: not valid JSON: Extra data"),
+    ('{"drawing":[[[01],[2]]]}', r"line 2: not valid JSON: Expecting ',' delimiter"),
+]
+
+
+@pytest.mark.parametrize(("line", "message"), BAD_LINES, ids=[m for _, m in BAD_LINES])
+def test_bad_lines_name_the_file_line_and_problem(tmp_path, line, message, parser):
+    path = tmp_path / "bad.ndjson"
+    path.write_text('{"drawing":[[[1],[2]]]}\n' + line + "\n" + '{"drawing":[[[3],[4]]]}\n')
+    with pytest.raises(FormatError, match=f"bad.ndjson, {message}"):
+        read_drawings(path)
+    report = ReadReport()
+    kept = read_drawings(path, errors="skip", report=report)
+    assert kept.to_polylines() == [[[[1], [2]]], [[[3], [4]]]]
+    assert report.skipped == 1
+    assert report.examples[0].line == 2
+
+
+def test_raw_lines_need_integer_times(tmp_path, parser):
+    path = tmp_path / "raw.ndjson"
+    path.write_text('{"drawing":[[[1],[2],[0]]]}\n{"drawing":[[[1],[2],[0.5]]]}\n')
+    with pytest.raises(
+        FormatError,
+        match=r"raw.ndjson, line 2: stroke 0: t must hold integer milliseconds; got 0.5",
+    ):
+        read_drawings(path)
+
+
+def test_line_numbers_count_across_chunks(tmp_path):
+    good = '{"drawing":[[[1],[2]]]}\n'
+    path = tmp_path / "late.ndjson"
+    path.write_text(good * 12 + '{"drawing":[[[1],[2,3]]]}\n' + good)
+    with pytest.raises(FormatError, match="line 13: stroke 0: x and y have different lengths"):
+        list(iter_drawings(path, chunk_size=5))
+
+
+def test_skip_report_summarises_reasons(tmp_path):
+    path = tmp_path / "mixed.ndjson"
+    path.write_text('{"drawing":[]}\n{"drawing":[[[1],[2]]]}\nnope\n{"drawing":[]}\n')
+    report = ReadReport()
+    d = read_drawings(path, errors="skip", report=report)
+    assert len(d) == 1
+    assert report.skipped == 3
+    assert report.summary().startswith(
+        f"skipped 3 drawings: 2 x empty drawing (no strokes) (first: {path}, line 1); "
+        f"1 x not valid JSON"
+    )
+
+
+def test_errors_policy_is_checked(tmp_path):
+    with pytest.raises(
+        ValidationError, match="errors must be one of 'raise', 'skip'; got 'ignore'"
+    ):
+        read_drawings(tmp_path / "x.ndjson", errors="ignore")
+
+
+def test_missing_file_is_a_format_error(tmp_path):
+    with pytest.raises(FormatError, match=r"nothing.ndjson: cannot open file"):
+        read_drawings(tmp_path / "nothing.ndjson")
+
+
+def test_empty_file_gives_no_drawings(tmp_path):
+    path = tmp_path / "empty.ndjson"
+    path.write_text("")
+    d = read_drawings(path)
+    assert len(d) == 0
+    assert list(d.meta.columns) == [
+        "key_id",
+        "word",
+        "countrycode",
+        "recognized",
+        "timestamp",
+    ]
+
+
+def test_writing_an_empty_drawing_is_refused(tmp_path):
+    from strokedelta.ragged import Ragged
+
+    d = Drawings(Ragged(np.zeros((0, 3), dtype=np.int32), [0, 0]), pd.DataFrame({"word": ["x"]}))
+    with pytest.raises(ValidationError, match="cannot write drawing 0 as ndjson: it has no points"):
+        write_drawings(d, tmp_path / "out.ndjson")
+    assert not (tmp_path / "out.ndjson").exists()
+
+
+def test_explicit_nulls_are_missing_values(tmp_path, parser):
+    path = tmp_path / "nulls.ndjson"
+    path.write_text(
+        '{"word":null,"recognized":null,"key_id":"7","drawing":[[[1],[2]]]}\n'
+        '{"word":"cat","recognized":true,"key_id":null,"drawing":[[[3],[4]]]}\n'
+    )
+    d = read_drawings(path)
+    assert d.meta["word"].isna().tolist() == [True, False]
+    assert d.meta["key_id"].isna().tolist() == [False, True]
+    assert d.meta["recognized"].dtype == "boolean"
+    assert d.meta["recognized"].isna().tolist() == [True, False]
+    write_drawings(d, tmp_path / "back.ndjson")
+    assert (tmp_path / "back.ndjson").read_text() == (
+        '{"key_id":"7","drawing":[[[1],[2]]]}\n'
+        '{"word":"cat","recognized":true,"drawing":[[[3],[4]]]}\n'
+    )
+
+
+def test_one_thread_mode_gives_the_same_drawings(real_data, tmp_path, monkeypatch):
+    import strokedelta.io as sio
+
+    source = real_data / "quickdraw_cat_raw.ndjson"
+    threaded = Drawings.concat(list(iter_drawings(source, chunk_size=4)))
+    sio.convert_drawings(source, tmp_path / "threaded.parquet", chunk_size=4)
+    monkeypatch.setattr(nd, "threads_allowed", lambda: False)
+    monkeypatch.setattr(sio, "threads_allowed", lambda: False)
+    single = Drawings.concat(list(iter_drawings(source, chunk_size=4)))
+    assert single.equals(threaded)
+    assert sio.convert_drawings(source, tmp_path / "single.parquet", chunk_size=4) == (25, 6013)
+    assert read_drawings(tmp_path / "single.parquet").equals(
+        read_drawings(tmp_path / "threaded.parquet")
+    )
