@@ -95,7 +95,10 @@ def main() -> None:
     flat = np.cumsum(deltas, axis=0)
     bases = np.where(offsets[:-1, None] > 0, flat[np.maximum(offsets[:-1] - 1, 0)], 0.0)
     global_prefix = flat - np.repeat(bases, np.diff(offsets), axis=0)
-    ours, naive = worst_relative_error(x, back, offsets), worst_relative_error(x, global_prefix, offsets)
+    ours, naive = (
+        worst_relative_error(x, back, offsets),
+        worst_relative_error(x, global_prefix, offsets),
+    )
     print("\nprecision (worst per-sequence max|error| / max|x|, bound 1e-9):")
     print(f"  from_deltas           {ours:.2e}  {'OK' if ours <= 1e-9 else 'FAILS'}")
     print(f"  global prefix - bases {naive:.2e}  {'OK' if naive <= 1e-9 else 'FAILS'}")

@@ -7,7 +7,9 @@ right inside each sequence, in float64 or checked int64, so a sequence of values
 to one around 1e6 keeps its own precision: there is no global prefix sum.
 
 The backend defaults to numba when it imports, numpy otherwise; ``STROKEDELTA_BACKEND=numpy``
-forces numpy.
+forces numpy. The parallel numba kernels are launched under one lock: numba's fallback
+``workqueue`` threading layer aborts the process when two threads launch parallel kernels at once,
+and the kernels already use every core.
 
 Examples
 --------
@@ -23,6 +25,7 @@ Examples
 from __future__ import annotations
 
 import os
+import threading
 
 import numpy as np
 
@@ -45,6 +48,7 @@ except ImportError:  # pragma: no cover - exercised only where numba is missing
     _HAVE_NUMBA = False
 
 BACKENDS = ("numba", "numpy") if _HAVE_NUMBA else ("numpy",)
+_LAUNCH = threading.Lock()
 
 
 def default_backend() -> str:
@@ -210,13 +214,13 @@ def segmented_diff(
     if backend == "numba":
         width = x.shape[1]
         flat_x, flat_out = x.reshape(-1), out.reshape(-1)
-        if x.dtype == np.int64:
-            bad = np.zeros(len(offsets) - 1, dtype=np.bool_)
-            _diff_int64_checked(flat_x, offsets, width, lag * width, flat_out, bad)
-            wrapped = bool(bad.any())
-        else:
-            _diff_flat(flat_x, offsets, width, lag * width, flat_out)
-            wrapped = False
+        bad = np.zeros(len(offsets) - 1, dtype=np.bool_)
+        with _LAUNCH:
+            if x.dtype == np.int64:
+                _diff_int64_checked(flat_x, offsets, width, lag * width, flat_out, bad)
+            else:
+                _diff_flat(flat_x, offsets, width, lag * width, flat_out)
+        wrapped = bool(bad.any())
     else:
         wrapped = _diff_numpy(x, offsets, lag, out)
     if wrapped:
@@ -240,13 +244,13 @@ def segmented_cumsum(
     if backend == "numba":
         width = d.shape[1]
         flat_d, flat_out = d.reshape(-1), out.reshape(-1)
-        if work is np.int64:
-            bad = np.zeros(len(offsets) - 1, dtype=np.bool_)
-            _cumsum_int64(flat_d, offsets, width, lag * width, flat_out, bad)
-            wrapped = bool(bad.any())
-        else:
-            _cumsum_float(flat_d, offsets, width, lag * width, flat_out)
-            wrapped = False
+        bad = np.zeros(len(offsets) - 1, dtype=np.bool_)
+        with _LAUNCH:
+            if work is np.int64:
+                _cumsum_int64(flat_d, offsets, width, lag * width, flat_out, bad)
+            else:
+                _cumsum_float(flat_d, offsets, width, lag * width, flat_out)
+        wrapped = bool(bad.any())
     else:
         wrapped = _cumsum_numpy(d, offsets, lag, out)
     if wrapped:

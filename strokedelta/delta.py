@@ -59,7 +59,7 @@ def _narrow(work: np.ndarray, floor: np.dtype) -> np.ndarray:
     for dtype in _SIGNED:
         info = np.iinfo(dtype)
         if dtype.itemsize >= floor.itemsize and info.min <= low and high <= info.max:
-            return work.astype(dtype)
+            return work.astype(dtype, copy=False)
     return work  # pragma: no cover - int64 always fits its own range
 
 

@@ -41,14 +41,7 @@ def ragged_ints(draw, dtype=np.int16):
 def test_integer_round_trip_is_exact_and_never_wraps(data, order, lag):
     values, offsets = data
     before = values.copy()
-    deltas = to_deltas(values, offsets, order=order, lag=lag)
-    assert deltas.dtype.kind == "i"
-    back = from_deltas(deltas, offsets, order=order, lag=lag)
-    np.testing.assert_array_equal(values, before)  # input untouched
-    assert back.dtype.kind == "i"
-    assert back.dtype.itemsize >= np.dtype(values.dtype).itemsize
-    np.testing.assert_array_equal(back.astype(np.int64), values.astype(np.int64))
-    # Deltas computed with Python integers agree exactly (no wrap-around anywhere).
+    # The exact deltas, computed with Python integers.
     expected = values.astype(object)
     for _ in range(order):
         out = expected.copy()
@@ -56,7 +49,22 @@ def test_integer_round_trip_is_exact_and_never_wraps(data, order, lag):
             if b - a > lag:
                 out[a + lag : b] = expected[a + lag : b] - expected[a : b - lag]
         expected = out
-    np.testing.assert_array_equal(deltas.astype(object), expected)
+    info = np.iinfo(np.int64)
+    if (
+        expected.size
+        and not info.min <= min(expected.min(), 0) <= max(expected.max(), 0) <= info.max
+    ):
+        with pytest.raises(DeltaOverflowError, match="integer difference overflows int64"):
+            to_deltas(values, offsets, order=order, lag=lag)
+        return
+    deltas = to_deltas(values, offsets, order=order, lag=lag)
+    assert deltas.dtype.kind == "i"
+    np.testing.assert_array_equal(deltas.astype(object), expected)  # no wrap-around anywhere
+    back = from_deltas(deltas, offsets, order=order, lag=lag)
+    np.testing.assert_array_equal(values, before)  # input untouched
+    assert back.dtype.kind == "i"
+    assert back.dtype.itemsize >= np.dtype(values.dtype).itemsize
+    np.testing.assert_array_equal(back.astype(np.int64), values.astype(np.int64))
 
 
 @st.composite

@@ -55,3 +55,15 @@ def test_python_dash_m_runs_the_cli():
     )
     assert result.returncode == 0
     assert result.stdout.strip() == f"strokedelta, version {strokedelta.__version__}"
+
+
+def test_import_is_light_and_lazy_names_resolve():
+    code = (
+        "import sys, strokedelta as sd; assert 'torch' not in sys.modules; "
+        "assert sd.DeltaLinearRegressor.__name__ == 'DeltaLinearRegressor'; "
+        "assert 'torch' in sys.modules; print('ok')"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "ok", result.stderr
+    with pytest.raises(AttributeError, match="module 'strokedelta' has no attribute 'nope'"):
+        strokedelta.nope  # noqa: B018
