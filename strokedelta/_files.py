@@ -27,7 +27,7 @@ from typing import IO, Any
 
 from strokedelta.exceptions import FormatError
 
-__all__ = ["atomic_path", "open_text_input", "suffix_of"]
+__all__ = ["atomic_path", "open_binary_input", "open_text_input", "suffix_of"]
 
 
 def suffix_of(path: str | os.PathLike[str]) -> str:
@@ -77,21 +77,43 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def open_text_input(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
-    """Open a text input for reading: ``-`` is stdin, ``*.gz`` is decompressed.
+def open_binary_input(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
+    """Open an input for binary reading: ``-`` is stdin, ``*.gz`` is decompressed.
 
     Raises
     ------
     FormatError
-        When the file does not exist or cannot be read.
+        When the file does not exist, cannot be read, or is a corrupt gzip stream.
     """
     text = str(path)
     if text == "-":
-        yield sys.stdin
+        yield sys.stdin.buffer
         return
     try:
         raw: Any = gzip.open(text, "rb") if text.lower().endswith(".gz") else open(text, "rb")  # noqa: SIM115
     except OSError as exc:
         raise FormatError(f"cannot open file: {exc.strerror or exc}", path=text) from None
-    with raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as handle:
+    with raw:
+        try:
+            yield raw
+        except (gzip.BadGzipFile, EOFError) as exc:
+            raise FormatError(f"corrupt gzip stream: {exc}", path=text) from None
+
+
+@contextlib.contextmanager
+def open_text_input(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
+    """Open a UTF-8 text input: ``-`` is stdin, ``*.gz`` is decompressed.
+
+    Raises
+    ------
+    FormatError
+        When the file does not exist, cannot be read, or is a corrupt gzip stream.
+    """
+    if str(path) == "-":
+        yield sys.stdin
+        return
+    with (
+        open_binary_input(path) as raw,
+        io.TextIOWrapper(raw, encoding="utf-8", newline="") as handle,
+    ):
         yield handle

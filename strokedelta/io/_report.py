@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gzip
-import sys
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
 
 from strokedelta._validation import check_choice
 from strokedelta.exceptions import FormatError
 
-__all__ = ["ReadReport", "check_errors", "open_binary_input", "threads_allowed"]
+__all__ = ["ReadReport", "check_errors", "threads_allowed"]
 
 #: How many skipped records a report keeps in full (the count is always exact).
 KEEP_EXAMPLES = 1000
@@ -80,32 +75,6 @@ def handle(error: FormatError, errors: str, report: ReadReport | None) -> None:
         raise error
     if report is not None:
         report.add(error)
-
-
-@contextlib.contextmanager
-def open_binary_input(path: Any) -> Iterator[IO[bytes]]:
-    """Open a file for binary reading: ``-`` is stdin, ``*.gz`` is decompressed.
-
-    Raises
-    ------
-    FormatError
-        When the file does not exist or cannot be read.
-    """
-    text = str(path)
-    if text == "-":
-        yield sys.stdin.buffer
-        return
-    try:
-        handle_: Any = (
-            gzip.open(text, "rb") if text.lower().endswith(".gz") else open(text, "rb")  # noqa: SIM115
-        )
-    except OSError as exc:
-        raise FormatError(f"cannot open file: {exc.strerror or exc}", path=text) from None
-    with handle_:
-        try:
-            yield handle_
-        except (gzip.BadGzipFile, EOFError) as exc:
-            raise FormatError(f"corrupt gzip stream: {exc}", path=text) from None
 
 
 @functools.lru_cache(maxsize=1)

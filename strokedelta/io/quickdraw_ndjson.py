@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from strokedelta._files import open_binary_input
 from strokedelta._validation import check_int
 from strokedelta.exceptions import FormatError
 from strokedelta.io._ndjson_lines import STRING_COLUMNS, BadRecord, parse_record
@@ -45,7 +46,6 @@ from strokedelta.io._report import (
     ReadReport,
     check_errors,
     handle,
-    open_binary_input,
     threads_allowed,
 )
 from strokedelta.ragged import Ragged, offsets_from_lengths
