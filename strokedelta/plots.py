@@ -136,7 +136,11 @@ class LossCurve:
     diverged: str | None = None
 
 
-def plot_loss_curves(curves: Sequence[LossCurve], path: str | os.PathLike[str]) -> Path:
+def plot_loss_curves(
+    curves: Sequence[LossCurve],
+    path: str | os.PathLike[str],
+    title: str = "Loss curves of both models on original and shifted data",
+) -> Path:
     """Loss per epoch of each model (one panel per model), diverged runs named in the legend.
 
     Examples
@@ -178,7 +182,7 @@ def plot_loss_curves(curves: Sequence[LossCurve], path: str | os.PathLike[str]) 
         ax.grid(alpha=0.3)
     for ax in axes:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    fig.suptitle("Loss curves of both models on original and shifted data")
+    fig.suptitle(title)
     return _save(fig, path)
 
 

@@ -6,15 +6,14 @@ with ``model.save`` (atomic; nothing is written when training diverges) and prin
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
 import numpy as np
 
-from strokedelta._files import atomic_path
 from strokedelta.cli._common import (
     device_option,
     errors_option,
@@ -92,22 +91,12 @@ def _common_params(options: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def plot_history(history: Any, path: str | os.PathLike[str], title: str) -> None:
-    """Write a loss-per-epoch PNG (log scale) to ``path`` atomically, without pyplot state."""
-    from matplotlib.figure import Figure
+def _plot_history(model: Any, mode: str, data: str, path: str) -> None:
+    from strokedelta.plots import LossCurve, plot_loss_curves
 
-    losses = np.asarray(history, dtype=np.float64)
-    fig = Figure(figsize=(5.5, 3.8))
-    ax = fig.subplots()
-    ax.plot(np.arange(1, len(losses) + 1), losses, marker="." if len(losses) < 50 else None)
-    if len(losses) and (losses > 0).all():
-        ax.set_yscale("log")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("training loss (MSE)")
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
+    name = type(model).__name__
+    curve = LossCurve(mode, f"{name} on {Path(data).name}", list(model.history_))
+    plot_loss_curves([curve], path, title=f"Training loss of {name}")
 
 
 def _format_values(values: Any) -> str:
@@ -185,7 +174,7 @@ def train(
     rmse = float(np.sqrt(np.mean((np.asarray(pred) - truth) ** 2)))
     model.save(model_path)
     if options["plot"]:
-        plot_history(model.history_, options["plot"], f"{type(model).__name__} on {data}")
+        _plot_history(model, options["mode"], data, options["plot"])
     click.echo(
         f"{type(model).__name__}: {len(frame)} rows, {model.n_iter_} epochs; "
         f"coef {_format_values(model.coef_)}, intercept {_format_values(model.intercept_)}; "
@@ -238,7 +227,7 @@ def train_sketch(
     rmse = model.rmse(drawings)
     model.save(model_path)
     if options["plot"]:
-        plot_history(model.history_, options["plot"], f"{type(model).__name__} on {data}")
+        _plot_history(model, options["mode"], data, options["plot"])
     click.echo(
         f"{type(model).__name__}: {len(drawings)} drawings, {model.n_windows_} windows, "
         f"{model.n_iter_} epochs; one-step RMSE {rmse:.4f} px; saved {model_path}"
