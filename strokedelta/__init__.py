@@ -1,7 +1,8 @@
 """strokedelta: delta coding of sketch strokes and series, and delta linear regressors.
 
 Everything public is importable from here. Names that need torch (models, the stroke-5
-``StrokeDataset``) or run experiments are loaded on first use, so ``import strokedelta`` stays
+``StrokeDataset``), Dask (:mod:`strokedelta.distributed`) or run experiments are loaded on first
+use, so ``import strokedelta`` stays
 light for the codec and file formats.
 
 Examples
@@ -76,9 +77,13 @@ _LAZY = {
     "NextDeltaRegressor": "strokedelta.models",
     "NextPointRegressor": "strokedelta.models",
     "StrokeDataset": "strokedelta.sketch.dataset",
+    "client_for": "strokedelta.distributed",
     "collate_stroke5": "strokedelta.sketch.dataset",
+    "convert_files": "strokedelta.distributed",
+    "delta_dask_frame": "strokedelta.distributed",
     "drift_experiment": "strokedelta.experiments",
     "load_model": "strokedelta.models",
+    "local_client": "strokedelta.distributed",
     "run_demo": "strokedelta.demo",
     "run_experiment": "strokedelta.experiments",
     "save_model": "strokedelta.models",
@@ -124,8 +129,11 @@ __all__ = [
     "__version__",
     "absolute_to_stroke3",
     "clamp_offsets",
+    "client_for",
     "collate_stroke5",
     "convert_drawings",
+    "convert_files",
+    "delta_dask_frame",
     "denormalize",
     "drawing_svg",
     "drift_experiment",
@@ -135,6 +143,7 @@ __all__ = [
     "from_deltas",
     "iter_drawings",
     "load_model",
+    "local_client",
     "normalize",
     "open_writer",
     "polylines_to_stroke3",
