@@ -31,6 +31,7 @@ from strokedelta.demo_report import DemoResults, write_report
 from strokedelta.exceptions import StrokeDeltaError, TrainingDivergedError
 from strokedelta.experiments._common import diverged_epoch, output_dir, rmse, write_csv
 from strokedelta.experiments.runner import experiment_settings, load_sketch_data, run_experiment
+from strokedelta.experiments.shift import NOTEBOOK_LR
 from strokedelta.experiments.sketch_shift import drawing_prefixes, rollout_cuts
 from strokedelta.io import read_drawings, write_drawings
 from strokedelta.models import AbsoluteLinearRegressor, DeltaLinearRegressor, NextDeltaRegressor
@@ -47,7 +48,6 @@ SIZES = {
     "full": {"drawings": 600, "series_rows": 5000},
     "quick": {"drawings": 150, "series_rows": 1000},
 }
-_NOTEBOOK_LR = 0.01
 
 
 def _conversions(drawings: Drawings, folder: Path) -> pd.DataFrame:
@@ -148,13 +148,13 @@ def _loss_curves(device: str, seed: int, epochs: int, folder: Path) -> Path:
             frame = synthetic_series(500, n_groups=4, weights=[2.0], shift=shift, seed=seed)
             model = cls(
                 optimizer="sgd",
-                lr=_NOTEBOOK_LR,
+                lr=NOTEBOOK_LR,
                 batch_size=10,
                 epochs=epochs,
                 device=device,
                 random_state=seed,
             )
-            label = f"x + {shift:g}, SGD lr={_NOTEBOOK_LR:g}"
+            label = f"x + {shift:g}, SGD lr={NOTEBOOK_LR:g}"
             try:
                 model.fit(frame[["x"]], frame["y"], groups=frame["group"])
                 curves.append(LossCurve(name, label, list(model.history_)))
@@ -200,12 +200,12 @@ def run_demo(
     sizes = SIZES["quick" if quick else "full"]
     device = resolve_device(device).type
     show = sys.stderr.isatty() if progress is None else bool(progress)
-    folder = output_dir(out_dir)
     results = DemoResults(quick=quick, device=device, seed=seed, data=data)
     clock = _Stages(show)
 
     with clock("drawings"):
         drawings, source = load_sketch_data(data, n_drawings=sizes["drawings"], seed=seed)
+        folder = output_dir(out_dir)  # only once the input has been read without error
         results.drawings_source = source if data else f"{source} (seed {seed})"
         results.n_drawings, results.n_points = len(drawings), drawings.n_points
         results.svg_files = [p for p in [_render(drawings, folder, "drawings.svg")] if p]

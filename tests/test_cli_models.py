@@ -211,7 +211,10 @@ def test_predict_refuses_foreign_model_files_and_rollout_on_tables(tmp_path, tab
     assert result.exit_code == 1
     assert "not a safetensors model file" in result.output
     model_path = tmp_path / "m.st"
-    _run("train", table, model_path, "--target", "y", "--features", "x1", "--solver", "lstsq")
+    trained = _run(
+        "train", table, model_path, "--target", "y", "--features", "x1", "--solver", "lstsq"
+    )
+    assert trained.exit_code == 0, trained.output
     result = _run("predict", model_path, table, tmp_path / "o.csv", "--rollout", "3")
     assert result.exit_code == 2
     assert "--rollout applies to sketch models only" in result.output

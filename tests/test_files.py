@@ -57,3 +57,10 @@ def test_open_text_input_reads_gzip_and_names_missing_files(tmp_path):
 )
 def test_suffix_of(name, suffix):
     assert suffix_of(name) == suffix
+
+
+def test_atomic_path_in_a_missing_folder_names_the_target(tmp_path):
+    target = tmp_path / "nodir" / "out.txt"
+    with pytest.raises(FileNotFoundError) as info, atomic_path(target):
+        pass
+    assert info.value.filename == str(target)

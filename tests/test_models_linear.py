@@ -98,6 +98,17 @@ def test_the_delta_model_has_no_bias_by_default():
     assert model.delta_bias_.tolist() == [0.0]
 
 
+def test_deltas_are_scaled_by_their_rms_and_the_intercept_comes_from_the_anchors():
+    x = np.array([0.0, 1.0, 3.0, 6.0, 10.0])  # consecutive dx 1, 2, 3, 4: RMS sqrt(7.5)
+    y = 2 * x + 5 + np.array([0.1, -0.2, 0.3, 0.0, -0.1])
+    model = DeltaLinearRegressor(pairing="consecutive").fit(x, y)
+    assert model.get_params()["scale"] == "rms"
+    assert model.scale_x_.tolist() == [pytest.approx(np.sqrt(7.5))]  # not centred: std is 1.1
+    dy = np.diff(y)
+    assert model.scale_y_.tolist() == [pytest.approx(np.sqrt(np.mean(dy**2)))]
+    assert model.intercept_ == pytest.approx(np.mean(y - model.coef_[0] * x), rel=1e-9)
+
+
 # ----------------------------------------------------------------------- accuracy
 @pytest.mark.parametrize("seed", [0, 1])
 def test_delta_rmse_is_within_one_percent_of_least_squares(seed):
@@ -314,5 +325,10 @@ def test_cuda_without_a_gpu_is_refused(monkeypatch):
 
 def test_a_diverging_delta_model_points_to_the_scaling():
     x = np.arange(200.0) * 100
+    model = DeltaLinearRegressor(scale=None, optimizer="sgd", lr=1.0, epochs=20)
+    model.set_params(solver="lstsq").fit(x, 3 * x)  # a good fit first: it must not survive
     with pytest.raises(TrainingDivergedError, match=r"before RMS scaling|use scale='rms'"):
-        DeltaLinearRegressor(scale=None, optimizer="sgd", lr=1.0, epochs=20).fit(x, 3 * x)
+        model.set_params(solver="gradient").fit(x, 3 * x)
+    assert _fitted_attributes(model) == []
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        model.predict(x)

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from strokedelta.exceptions import NotFittedError, ValidationError
+from strokedelta.exceptions import NotFittedError, TrainingDivergedError, ValidationError
 from strokedelta.models import NextDeltaRegressor, NextPointRegressor, next_step_windows
 from strokedelta.ragged import Ragged
 from strokedelta.sketch import Drawings
@@ -50,9 +50,8 @@ stroke3 = st.lists(
 
 @given(st.lists(stroke3, min_size=1, max_size=6), st.integers(1, 4), st.booleans())
 def test_windows_match_a_loop_over_drawings_and_points(strokes, k, absolute):
-    batch = Ragged.from_list(strokes) if any(len(s) for s in strokes) else None
-    if batch is None or batch.values.ndim != 2:
-        return
+    assume(any(len(s) for s in strokes))
+    batch = Ragged.from_list(strokes)
     features, targets, rows = next_step_windows(batch, k, absolute=absolute)
     want_features, want_targets = _naive_windows(strokes, k, absolute)
     np.testing.assert_array_equal(features, want_features)
@@ -125,6 +124,20 @@ def test_sketch_model_errors():
         NextDeltaRegressor().rmse(d)
     with pytest.raises(ValidationError, match="drawings must be a Drawings or a Ragged"):
         NextDeltaRegressor().fit(np.zeros((3, 3)))
+
+
+@pytest.mark.parametrize("cls", [NextDeltaRegressor, NextPointRegressor])
+def test_a_diverging_sketch_model_stays_unfitted(cls):
+    line = [[10, 20, 0]] + [[3, -1, 0]] * 15 + [[3, -1, 1]]
+    d = _translate(_drawings(line, line[:9]), 1000)
+    extra = {"scale": None} if cls is NextDeltaRegressor else {}
+    model = cls(window=2, solver="lstsq", **extra).fit(d)
+    model.set_params(solver="gradient", optimizer="sgd", lr=10.0, epochs=5)
+    with pytest.raises(TrainingDivergedError, match="diverged at epoch"):
+        model.fit(d)
+    assert [k for k in vars(model) if k.endswith("_")] == []
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        model.rmse(d)
 
 
 @pytest.fixture(scope="module")

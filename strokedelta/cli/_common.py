@@ -18,6 +18,8 @@ __all__ = [
     "one_line_errors",
     "seed_option",
     "split_columns",
+    "split_option",
+    "stack_options",
 ]
 
 
@@ -35,6 +37,17 @@ def one_line_errors(func: F) -> F:
             raise click.ClickException(f"{where}{exc.strerror or exc}") from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def stack_options(*decorators: Callable[[Any], Any]) -> Callable[[F], F]:
+    """One decorator applying click arguments/options listed in the order ``--help`` shows them."""
+
+    def apply(func: F) -> F:
+        for decorator in reversed(decorators):
+            func = decorator(func)
+        return func
+
+    return apply
 
 
 def split_columns(value: str | None) -> list[str] | None:
@@ -63,4 +76,10 @@ device_option = click.option(
 )
 seed_option = click.option(
     "--seed", type=int, default=0, show_default=True, help="Seed for everything random."
+)
+split_option = click.option(
+    "--split",
+    type=click.Choice(["train", "valid", "test"]),
+    default=None,
+    help="Only this split (the key of a Sketch-RNN .npz, or a file's 'split' column).",
 )

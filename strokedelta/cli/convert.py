@@ -14,18 +14,11 @@ from typing import Any
 
 import click
 
-from strokedelta.cli._common import errors_option, one_line_errors
+from strokedelta.cli._common import errors_option, one_line_errors, split_option
 from strokedelta.io import ReadReport, convert_drawings, format_of, read_drawings
 from strokedelta.sketch.drawings import Drawings
 
 __all__ = ["COMMANDS", "convert", "stats"]
-
-split_option = click.option(
-    "--split",
-    type=click.Choice(["train", "valid", "test"]),
-    default=None,
-    help="Only this split (the key of a Sketch-RNN .npz, or a file's 'split' column).",
-)
 
 
 def _progress(desc: str) -> Any:

@@ -7,7 +7,6 @@ with ``model.save`` (atomic; nothing is written when training diverges) and prin
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,59 +19,57 @@ from strokedelta.cli._common import (
     one_line_errors,
     seed_option,
     split_columns,
+    split_option,
+    stack_options,
 )
 from strokedelta.exceptions import ValidationError
 
 __all__ = ["COMMANDS", "predict", "train", "train_sketch"]
 
 
-def _training_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """The options every training command shares (innermost decorator first)."""
-    options = [
-        click.option(
-            "--plot",
-            type=click.Path(dir_okay=False),
-            default=None,
-            help="Write the loss curve (loss per epoch) as a PNG to this file.",
-        ),
-        seed_option,
-        device_option,
-        click.option(
-            "--schedule",
-            type=click.Choice(["linear", "constant"]),
-            default="linear",
-            show_default=True,
-            help="Learning-rate schedule: linear decay to zero, or constant.",
-        ),
-        click.option("--batch-size", type=int, default=1000, show_default=True),
-        click.option(
-            "--epochs",
-            type=int,
-            default=None,
-            help="Passes over the data [default: enough for 1000 optimiser steps].",
-        ),
-        click.option("--lr", type=float, default=0.1, show_default=True, help="Learning rate."),
-        click.option(
-            "--optimizer", type=click.Choice(["adam", "sgd"]), default="adam", show_default=True
-        ),
-        click.option(
-            "--solver",
-            type=click.Choice(["gradient", "lstsq"]),
-            default="gradient",
-            show_default=True,
-            help="Minibatch training in torch, or closed-form least squares (the reference).",
-        ),
-        click.option(
-            "--mode",
-            type=click.Choice(["delta", "absolute"]),
-            default="delta",
-            show_default=True,
-            help="Learn on deltas (shift invariant) or on absolute values (the baseline).",
-        ),
-    ]
-    for option in options:
-        func = option(func)
-    return func
+_training_options = stack_options(
+    click.option(
+        "--mode",
+        type=click.Choice(["delta", "absolute"]),
+        default="delta",
+        show_default=True,
+        help="Learn on deltas (shift invariant) or on absolute values (the baseline).",
+    ),
+    click.option(
+        "--solver",
+        type=click.Choice(["gradient", "lstsq"]),
+        default="gradient",
+        show_default=True,
+        help="Minibatch training in torch, or closed-form least squares (the reference).",
+    ),
+    click.option(
+        "--optimizer", type=click.Choice(["adam", "sgd"]), default="adam", show_default=True
+    ),
+    click.option("--lr", type=float, default=0.1, show_default=True, help="Learning rate."),
+    click.option(
+        "--epochs",
+        type=int,
+        default=None,
+        help="Passes over the data [default: enough for 1000 optimiser steps].",
+    ),
+    click.option("--batch-size", type=int, default=1000, show_default=True),
+    click.option(
+        "--schedule",
+        type=click.Choice(["linear", "constant"]),
+        default="linear",
+        show_default=True,
+        help="Learning-rate schedule: linear decay to zero, or constant.",
+    ),
+    device_option,
+    seed_option,
+    click.option(
+        "--plot",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Write the loss curve (loss per epoch) as a PNG to this file.",
+    ),
+)
+"""The options every training command shares."""
 
 
 def _common_params(options: dict[str, Any]) -> dict[str, Any]:
@@ -97,6 +94,12 @@ def _plot_history(model: Any, mode: str, data: str, path: str) -> None:
     name = type(model).__name__
     curve = LossCurve(mode, f"{name} on {Path(data).name}", list(model.history_))
     plot_loss_curves([curve], path, title=f"Training loss of {name}")
+
+
+def _require_columns(frame: Any, names: list[str], data: str) -> None:
+    missing = [c for c in names if c not in frame.columns]
+    if missing:
+        raise ValidationError(f"columns {missing} are not in {data} (it has {list(frame.columns)})")
 
 
 def _format_values(values: Any) -> str:
@@ -155,9 +158,7 @@ def train(
     targets = split_columns(target) or []
     names = split_columns(features) or []
     wanted = [*names, *targets, *([group] if group else [])]
-    missing = [c for c in wanted if c not in frame.columns]
-    if missing:
-        raise ValidationError(f"columns {missing} are not in {data} (it has {list(frame.columns)})")
+    _require_columns(frame, wanted, data)
     x = frame[names]
     y = frame[targets[0]] if len(targets) == 1 else frame[targets]
     groups = frame[group] if group else None
@@ -188,12 +189,7 @@ def train(
 @click.option(
     "--window", type=int, default=4, show_default=True, help="Previous points per window."
 )
-@click.option(
-    "--split",
-    type=click.Choice(["train", "valid", "test"]),
-    default=None,
-    help="Only this split (the key of a Sketch-RNN .npz, or a file's 'split' column).",
-)
+@split_option
 @errors_option
 @_training_options
 @one_line_errors
@@ -302,9 +298,7 @@ def _predict_table(model: Any, data: str, out: str, column: str | None) -> None:
             "or from a DataFrame"
         )
     frame = read_table(data)
-    missing = [c for c in names if c not in frame.columns]
-    if missing:
-        raise ValidationError(f"columns {missing} are not in {data} (it has {list(frame.columns)})")
+    _require_columns(frame, names, data)
     group = getattr(model, "group_name_", None)
     groups = frame[group] if group is not None and group in frame.columns else None
     pred = np.asarray(model.predict(frame[names], groups))

@@ -6,7 +6,7 @@ import click
 
 from strokedelta._files import suffix_of
 from strokedelta._validation import fail
-from strokedelta.cli._common import errors_option, one_line_errors
+from strokedelta.cli._common import errors_option, one_line_errors, split_option
 from strokedelta.io import ReadReport, iter_drawings
 from strokedelta.render import parse_grid, save_png, save_svg
 from strokedelta.sketch.drawings import Drawings
@@ -47,12 +47,7 @@ def _first_drawings(
     default=None,
     help="Draw R rows by C columns of drawings, each labelled by its index.",
 )
-@click.option(
-    "--split",
-    type=click.Choice(["train", "valid", "test"]),
-    default=None,
-    help="Only this split (the key of a Sketch-RNN .npz, or a file's 'split' column).",
-)
+@split_option
 @errors_option
 @one_line_errors
 def render(

@@ -9,12 +9,13 @@ holds value for value, not just to rounding error.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
+from typing import Any
 
 import click
 import numpy as np
 import pandas as pd
 
-from strokedelta.cli._common import one_line_errors, split_columns
+from strokedelta.cli._common import one_line_errors, split_columns, stack_options
 from strokedelta.exceptions import DeltaOverflowError, FormatError, ValidationError
 from strokedelta.io.tables import decimal_places, read_table, table_format, write_table
 from strokedelta.tabular import DeltaTransformer
@@ -54,9 +55,9 @@ def _round_exact(
 
 
 def _run(
+    *,
     input_path: str,
     output_path: str,
-    *,
     inverse: bool,
     columns: str,
     group: str | None,
@@ -85,60 +86,46 @@ def _run(
     write_table(result, output_path)
 
 
-def _table_options(func: Callable[..., None]) -> Callable[..., None]:
-    """The arguments and options ``delta`` and ``integrate`` share."""
-    options = [
-        click.argument("input_path", metavar="IN"),
-        click.argument("output_path", metavar="OUT"),
-        click.option(
-            "--columns", required=True, help="Comma-separated columns to convert, e.g. x,y."
-        ),
-        click.option(
-            "--group",
-            default=None,
-            help="Column naming the sequence of each row; each sequence restarts. Rows of "
-            "different sequences may be interleaved.",
-        ),
-        click.option(
-            "--order",
-            type=click.IntRange(min=1),
-            default=1,
-            show_default=True,
-            help="How many times to difference.",
-        ),
-        click.option(
-            "--lag",
-            type=click.IntRange(min=1),
-            default=1,
-            show_default=True,
-            help="Seasonal lag: d[i] = x[i] - x[i - lag].",
-        ),
-        click.option(
-            "--na",
-            type=click.Choice(["raise", "keep"]),
-            default="raise",
-            show_default=True,
-            help="On an empty cell: stop naming its row and column, or keep it empty and "
-            "restart the sequence after it.",
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+_table_options = stack_options(
+    click.argument("input_path", metavar="IN"),
+    click.argument("output_path", metavar="OUT"),
+    click.option("--columns", required=True, help="Comma-separated columns to convert, e.g. x,y."),
+    click.option(
+        "--group",
+        default=None,
+        help="Column naming the sequence of each row; each sequence restarts. Rows of "
+        "different sequences may be interleaved.",
+    ),
+    click.option(
+        "--order",
+        type=click.IntRange(min=1),
+        default=1,
+        show_default=True,
+        help="How many times to difference.",
+    ),
+    click.option(
+        "--lag",
+        type=click.IntRange(min=1),
+        default=1,
+        show_default=True,
+        help="Seasonal lag: d[i] = x[i] - x[i - lag].",
+    ),
+    click.option(
+        "--na",
+        type=click.Choice(["raise", "keep"]),
+        default="raise",
+        show_default=True,
+        help="On an empty cell: stop naming its row and column, or keep it empty and "
+        "restart the sequence after it.",
+    ),
+)
+"""The arguments and options ``delta`` and ``integrate`` share (passed on to ``_run``)."""
 
 
 @click.command("delta")
 @_table_options
 @one_line_errors
-def delta(
-    input_path: str,
-    output_path: str,
-    columns: str,
-    group: str | None,
-    order: int,
-    lag: int,
-    na: str,
-) -> None:
+def delta(**options: Any) -> None:
     """Replace COLUMNS of table IN by their differences and write table OUT.
 
     IN and OUT are .csv, .csv.gz or .parquet (by extension), or - for CSV on stdin/stdout.
@@ -151,30 +138,13 @@ def delta(
         strokedelta delta data/series.csv deltas.csv --columns x,y --group id
         strokedelta integrate deltas.csv restored.csv --columns x,y --group id
     """
-    _run(
-        input_path,
-        output_path,
-        inverse=False,
-        columns=columns,
-        group=group,
-        order=order,
-        lag=lag,
-        na=na,
-    )
+    _run(inverse=False, **options)
 
 
 @click.command("integrate")
 @_table_options
 @one_line_errors
-def integrate(
-    input_path: str,
-    output_path: str,
-    columns: str,
-    group: str | None,
-    order: int,
-    lag: int,
-    na: str,
-) -> None:
+def integrate(**options: Any) -> None:
     """Integrate COLUMNS of table IN (differences) back to absolute values; write table OUT.
 
     The exact inverse of `strokedelta delta` run with the same options: integrating its output
@@ -186,16 +156,7 @@ def integrate(
         strokedelta delta data/series.csv deltas.parquet --columns x,y --group id --order 2
         strokedelta integrate deltas.parquet restored.csv --columns x,y --group id --order 2
     """
-    _run(
-        input_path,
-        output_path,
-        inverse=True,
-        columns=columns,
-        group=group,
-        order=order,
-        lag=lag,
-        na=na,
-    )
+    _run(inverse=True, **options)
 
 
 COMMANDS: list[click.Command] = [delta, integrate]

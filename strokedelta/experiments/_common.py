@@ -1,4 +1,4 @@
-"""Helpers shared by the experiments: output folders, CSV writing, seeds and fit outcomes."""
+"""Helpers shared by the experiments: output folders, CSV writing, errors and fit outcomes."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pandas as pd
 
 from strokedelta.io.tables import write_table
 
-__all__ = ["diverged_epoch", "epochs_to_converge", "output_dir", "rmse", "seeds_from", "write_csv"]
+__all__ = ["diverged_epoch", "epochs_to_converge", "output_dir", "rmse", "write_csv"]
 
 
 def output_dir(out_dir: str | os.PathLike[str]) -> Path:
@@ -25,17 +25,6 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write ``frame`` as CSV atomically (columns only, exact floats) and return the path."""
     write_table(frame, path)
     return Path(path)
-
-
-def seeds_from(seed: int, count: int) -> list[int]:
-    """``count`` consecutive seeds starting at ``seed``.
-
-    Examples
-    --------
-    >>> seeds_from(7, 3)
-    [7, 8, 9]
-    """
-    return [seed + i for i in range(count)]
 
 
 def rmse(a: np.ndarray, b: np.ndarray) -> float:

@@ -36,8 +36,9 @@ from typing import Any, Protocol
 from strokedelta._files import atomic_path, suffix_of
 from strokedelta._validation import check_choice
 from strokedelta.exceptions import FormatError, ValidationError
-from strokedelta.io._report import ReadReport, threads_allowed
-from strokedelta.sketch.drawings import Drawings
+from strokedelta.io._report import ReadReport, in_chunks, threads_allowed
+from strokedelta.io.sketchrnn_npz import SPLITS
+from strokedelta.sketch.drawings import Drawings, check_drawings
 
 __all__ = [
     "READ_FORMATS",
@@ -63,7 +64,6 @@ _FORMATS = {
 }
 READ_FORMATS = (".ndjson", ".ndjson.gz", ".bin", ".npz", ".parquet")
 WRITE_FORMATS = READ_FORMATS
-SPLITS = ("train", "valid", "test")
 
 
 class DrawingsWriter(Protocol):
@@ -146,7 +146,7 @@ def iter_drawings(
     else:
         from strokedelta.io.sketchrnn_npz import read_npz
 
-        chunks = _in_chunks(
+        chunks = in_chunks(
             read_npz(path, split=split, errors=errors, report=report), chunk_size or 100_000
         )
         split = None
@@ -161,14 +161,6 @@ def iter_drawings(
             chunk = chunk[(chunk.meta["split"] == split).to_numpy()]
         if len(chunk):
             yield chunk
-
-
-def _in_chunks(drawings: Drawings, size: int) -> Iterator[Drawings]:
-    if len(drawings) <= size:
-        yield drawings
-        return
-    for start in range(0, len(drawings), size):
-        yield drawings[start : start + size]
 
 
 def read_drawings(
@@ -279,8 +271,7 @@ def write_drawings(drawings: Drawings, path: Any, **options: Any) -> None:
     int16 (refusing values outside int16) or float64 elements; ``.bin`` needs integer
     coordinates in 0..255; ``.ndjson`` writes Google's layout (times when present).
     """
-    if not isinstance(drawings, Drawings):
-        raise ValidationError(f"drawings must be a Drawings; got {type(drawings).__name__}")
+    check_drawings(drawings)
     with open_writer(path, **options) as writer:
         writer.write(drawings)
 

@@ -18,10 +18,12 @@ from typing import Any
 import numba
 import numpy as np
 
+from strokedelta.io._ndjson_lines import STRING_COLUMNS
+
 __all__ = ["FIELDS", "byte_counts", "scan_chunk"]
 
 #: String fields whose spans are recorded, in column order; then recognized and drawing.
-FIELDS = ("key_id", "word", "countrycode", "timestamp")
+FIELDS = STRING_COLUMNS
 _NAMES = (*FIELDS, "recognized", "drawing")
 _NAME_BYTES = np.frombuffer("".join(_NAMES).encode(), dtype=np.uint8).copy()
 _NAME_OFFSETS = np.cumsum([0] + [len(n) for n in _NAMES]).astype(np.int64)

@@ -1,15 +1,20 @@
-"""What readers share: the ``errors`` policy, the skip report and binary input opening."""
+"""What readers share: the ``errors`` policy, the skip report, chunking and the thread check."""
 
 from __future__ import annotations
 
 import functools
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from strokedelta._validation import check_choice
 from strokedelta.exceptions import FormatError
 
-__all__ = ["ReadReport", "check_errors", "threads_allowed"]
+if TYPE_CHECKING:
+    from strokedelta.sketch.drawings import Drawings
+
+__all__ = ["ReadReport", "check_errors", "handle", "in_chunks", "threads_allowed"]
 
 #: How many skipped records a report keeps in full (the count is always exact).
 KEEP_EXAMPLES = 1000
@@ -75,6 +80,16 @@ def handle(error: FormatError, errors: str, report: ReadReport | None) -> None:
         raise error
     if report is not None:
         report.add(error)
+
+
+def in_chunks(drawings: Drawings, size: int) -> Iterator[Drawings]:
+    """Yield ``drawings`` in slices of at most ``size`` (itself when it fits; nothing if empty)."""
+    if len(drawings) <= size:
+        if len(drawings):
+            yield drawings
+        return
+    for start in range(0, len(drawings), size):
+        yield drawings[start : start + size]
 
 
 @functools.lru_cache(maxsize=1)

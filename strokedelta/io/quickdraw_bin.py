@@ -37,7 +37,7 @@ import pandas as pd
 
 from strokedelta._validation import check_int
 from strokedelta.exceptions import FormatError, ValidationError
-from strokedelta.io._report import ReadReport, check_errors, handle
+from strokedelta.io._report import ReadReport, check_errors, handle, in_chunks
 from strokedelta.ragged import Ragged, offsets_from_lengths
 from strokedelta.sketch.drawings import Drawings
 from strokedelta.sketch.formats import stroke_offsets
@@ -207,9 +207,7 @@ def iter_bin(
 ) -> Iterator[Drawings]:
     """Yield a ``.bin`` file's drawings in chunks of ``chunk_size`` (the file is parsed once)."""
     chunk_size = check_int("chunk_size", chunk_size, minimum=1)
-    drawings = read_bin(path, errors=errors, report=report)
-    for start in range(0, len(drawings), chunk_size):
-        yield drawings[start : start + chunk_size]
+    yield from in_chunks(read_bin(path, errors=errors, report=report), chunk_size)
 
 
 # ----------------------------------------------------------------------------- writing

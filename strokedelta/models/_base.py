@@ -102,11 +102,8 @@ class ModelBase:
             )
 
     def _validate_params(self) -> None:
-        """Validate every constructor parameter (at the start of fit and when loading)."""
-        self._check_training_params()
-
-    def _check_training_params(self) -> None:
-        """Validate the parameters every trainable model has."""
+        """Validate the parameters every model has (at the start of fit and when loading);
+        subclasses extend it for their own."""
         check_number("lr", self.lr, positive=True)
         epochs = self.epochs
         if epochs is not None:
@@ -119,6 +116,19 @@ class ModelBase:
         state = self.random_state
         if state is not None:
             check_int("random_state", state, minimum=0)
+
+    def _training_kwargs(self) -> dict[str, Any]:
+        """The constructor parameters :func:`~strokedelta.models._training.train_linear` takes."""
+        return {
+            "lr": float(self.lr),
+            "epochs": self.epochs,
+            "batch_size": int(self.batch_size),
+            "optimizer": self.optimizer,
+            "schedule": self.schedule,
+            "device": self.device,
+            "random_state": self.random_state,
+            "progress": bool(self.progress),
+        }
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the fitted model to ``path`` (safetensors + JSON, written atomically).

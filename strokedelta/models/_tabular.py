@@ -60,42 +60,35 @@ class TabularRegressor(ModelBase):
     def _shape_output(self, values: np.ndarray) -> np.ndarray:
         return values[:, 0] if self.one_d_target_ else values
 
-    def _start_fit(self, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    def _start_fit(self, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+        """Validate, forget any previous fit, and return the data plus the input-derived
+        fitted attributes (set by :meth:`_finish_fit` only once training succeeded)."""
         self._validate_params()
         self._clear_fitted()
         arr, names = as_features(x)
         target, one_d, target_names = as_targets(y, arr.shape[0])
         if arr.shape[0] < 2:
             raise fail("X", "have at least 2 rows", arr.shape[0])
-        self._pending = {
+        inputs = {
             "n_features_in_": arr.shape[1],
             "feature_names_in_": names,
             "target_names_": target_names,
             "one_d_target_": one_d,
         }
-        return arr, target
+        return arr, target, inputs
 
-    def _finish_fit(self, **fitted: Any) -> None:
-        """Set every fitted attribute at once (only after training succeeded)."""
-        pending = self._pending
-        del self._pending
-        for name, value in {**pending, **fitted}.items():
-            setattr(self, name, value)
-
-    def _coef_from_weight(self, weight: np.ndarray) -> np.ndarray:
-        return weight[:, 0].copy() if self._pending["one_d_target_"] else weight.T.copy()
-
-    def _training_kwargs(self) -> dict[str, Any]:
-        return {
-            "lr": float(self.lr),
-            "epochs": self.epochs,
-            "batch_size": int(self.batch_size),
-            "optimizer": self.optimizer,
-            "schedule": self.schedule,
-            "device": self.device,
-            "random_state": self.random_state,
-            "progress": bool(self.progress),
+    def _finish_fit(
+        self, inputs: dict[str, Any], weight: np.ndarray, intercept: np.ndarray, **fitted: Any
+    ) -> None:
+        """Set every fitted attribute at once: ``coef_`` and ``intercept_`` shaped for a 1-D
+        or 2-D target from the ``(p, q)`` weights and ``(q,)`` intercept, plus ``fitted``."""
+        one_d = inputs["one_d_target_"]
+        shaped = {
+            "coef_": weight[:, 0].copy() if one_d else weight.T.copy(),
+            "intercept_": float(intercept[0]) if one_d else np.asarray(intercept, np.float64),
         }
+        for name, value in {**inputs, **shaped, **fitted}.items():
+            setattr(self, name, value)
 
     def __sklearn_tags__(self) -> Any:
         """Tags for scikit-learn's tools (``cross_val_score`` etc.); imported only when asked."""

@@ -28,6 +28,7 @@ import math
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -40,9 +41,10 @@ __all__ = [
     "DEFAULT_HINT",
     "EXPLODE_FACTOR",
     "MIN_STEPS",
+    "SCALE_HINT",
     "LinearFit",
     "auto_epochs",
-    "device_name",
+    "fit_linear",
     "positive_scales",
     "resolve_device",
     "rms_scales",
@@ -60,12 +62,14 @@ _BETA1, _BETA2, _EPS = 0.9, 0.999, 1e-8
 
 @dataclass
 class LinearFit:
-    """What training returns: float64 weights ``(p, q)``, bias ``(q,)`` or None, the history."""
+    """What training returns: float64 weights ``(p, q)``, bias ``(q,)`` or None, the history,
+    the number of epochs and the device type it ran on (``"cpu"`` or ``"cuda"``)."""
 
     weight: np.ndarray
     bias: np.ndarray | None
     history: np.ndarray
     epochs: int
+    device: str = "cpu"
 
 
 def resolve_device(device: str) -> torch.device:
@@ -156,6 +160,8 @@ DEFAULT_HINT = (
     "use the delta model (DeltaLinearRegressor, CLI --mode delta: shift invariant, RMS-scaled "
     "deltas) or a smaller lr"
 )
+#: The divergence advice of the delta models.
+SCALE_HINT = "use scale='rms' (the default) or a smaller lr"
 
 
 @contextlib.contextmanager
@@ -343,7 +349,41 @@ def train_linear(
         bias=final[p + q].copy() if bias else None,
         history=np.asarray(losses, dtype=np.float64),
         epochs=n_epochs,
+        device=dev.type,
     )
+
+
+def fit_linear(
+    rows: np.ndarray,
+    p: int,
+    *,
+    solver: str,
+    bias: bool,
+    scales: np.ndarray | None = None,
+    **train_kwargs: Any,
+) -> LinearFit:
+    """Fit packed ``[x | y]`` rows by least squares or by :func:`train_linear`, in data units.
+
+    ``solver="lstsq"`` solves in closed form (float64, empty history, 0 epochs, on the CPU);
+    ``"gradient"`` trains on the columns divided by ``scales`` (``(p + q,)``, None means 1)
+    and converts the weights and bias back to the units of the data.
+
+    Examples
+    --------
+    >>> rows = np.array([[0.0, 1.0], [1.0, 3.0], [2.0, 5.0]])
+    >>> fit = fit_linear(rows, 1, solver="lstsq", bias=True)
+    >>> np.round(fit.weight, 6).tolist(), np.round(fit.bias, 6).tolist(), fit.epochs
+    ([[2.0]], [1.0], 0)
+    """
+    if solver == "lstsq":
+        weight, fitted_bias = solve_lstsq(rows[:, :p], rows[:, p:], bias=bias)
+        return LinearFit(weight, fitted_bias, np.zeros(0), 0)
+    if scales is None:
+        return train_linear(rows, p, bias=bias, **train_kwargs)
+    fit = train_linear(rows, p, bias=bias, x_scale=scales[:p], y_scale=scales[p:], **train_kwargs)
+    fit.weight = fit.weight * scales[p:] / scales[:p, None]
+    fit.bias = None if fit.bias is None else fit.bias * scales[p:]
+    return fit
 
 
 def positive_scales(scales: np.ndarray) -> np.ndarray:
@@ -358,8 +398,3 @@ def rms_scales(rows: np.ndarray) -> np.ndarray:
     return positive_scales(
         np.sqrt(np.einsum("ij,ij->j", rows, rows, dtype=np.float64) / max(1, rows.shape[0]))
     )
-
-
-def device_name(device: str) -> str:
-    """The torch device type a device parameter resolves to (``"cpu"`` or ``"cuda"``)."""
-    return resolve_device(device).type

@@ -4,7 +4,7 @@
 no drift after a cumulative sum), with the deltas scaled by their RMS inside the model so one
 learning rate works whatever the spacing of the data, and recovers the intercept afterwards
 from the training anchors (the mean residual ``mean(y - x W)``). Shifting every input and
-target by constants shifts its predictions by exactly the target's constant.
+target by constants shifts its predictions by the target's constant (up to rounding).
 
 :class:`AbsoluteLinearRegressor` is the plain ``nn.Linear`` baseline it is compared with:
 same optimiser, same loop, deliberately unscaled, so its stable learning rate shrinks with the
@@ -31,18 +31,11 @@ import pandas as pd
 from strokedelta._validation import check_choice, fail
 from strokedelta.delta import from_deltas, to_deltas
 from strokedelta.models._tabular import TabularRegressor, group_keys, json_keys
-from strokedelta.models._training import (
-    device_name,
-    positive_scales,
-    solve_lstsq,
-    train_linear,
-)
+from strokedelta.models._training import SCALE_HINT, fit_linear, positive_scales
 from strokedelta.models.pairs import PAIRINGS, packed_pairs
 from strokedelta.ragged import group_order
 
 __all__ = ["AbsoluteLinearRegressor", "DeltaLinearRegressor"]
-
-_DELTA_HINT = "use scale='rms' (the default) or a smaller lr"
 
 
 class DeltaLinearRegressor(TabularRegressor):
@@ -178,70 +171,56 @@ class DeltaLinearRegressor(TabularRegressor):
         TrainingDivergedError
             When the loss becomes non-finite or explodes; the model stays unfitted.
         """
-        x, target = self._start_fit(X, y)
-        try:
-            keys = None if groups is None else group_keys(groups, x.shape[0])
-            dtype = np.float64 if self.solver == "lstsq" else np.float32
-            rows, p, sum_squares, means = packed_pairs(
-                x, target, keys, pairing=self.pairing, random_state=self.random_state, dtype=dtype
+        x, target, inputs = self._start_fit(X, y)
+        keys = None if groups is None else group_keys(groups, x.shape[0])
+        dtype = np.float64 if self.solver == "lstsq" else np.float32
+        rows, p, sum_squares, means = packed_pairs(
+            x, target, keys, pairing=self.pairing, random_state=self.random_state, dtype=dtype
+        )
+        n_pairs = rows.shape[0]
+        if n_pairs == 0:
+            raise fail("X", "hold at least one group with 2 rows to pair", "none")
+        q = target.shape[1]
+        scales = np.ones(p + q)
+        if self.scale == "rms":
+            scales = positive_scales(np.sqrt(sum_squares / n_pairs))
+        fit = fit_linear(
+            rows,
+            p,
+            solver=self.solver,
+            bias=bool(self.delta_bias),
+            scales=scales,
+            shuffle_first=self.pairing == "consecutive" or keys is not None,
+            desc="delta fit",
+            hint=SCALE_HINT,
+            **self._training_kwargs(),
+        )
+        del rows
+        weight = fit.weight
+        seen_keys, group_intercepts = None, None
+        if keys is not None:
+            resid = target - x @ weight
+            codes, uniques = pd.factorize(keys, sort=False, use_na_sentinel=False)
+            counts = np.bincount(codes, minlength=len(uniques)).astype(np.float64)
+            sums = np.stack(
+                [np.bincount(codes, weights=resid[:, j], minlength=len(uniques)) for j in range(q)],
+                axis=1,
             )
-            if rows.shape[0] == 0:
-                raise fail("X", "hold at least one group with 2 rows to pair", "none")
-            q = target.shape[1]
-            scales = np.ones(p + q)
-            if self.scale == "rms":
-                scales = positive_scales(np.sqrt(sum_squares / rows.shape[0]))
-            bias, history, n_iter, device = None, np.zeros(0), 0, "cpu"
-            if self.solver == "lstsq":
-                weight, bias = solve_lstsq(rows[:, :p], rows[:, p:], bias=bool(self.delta_bias))
-            else:
-                fit = train_linear(
-                    rows,
-                    p,
-                    bias=bool(self.delta_bias),
-                    x_scale=scales[:p],
-                    y_scale=scales[p:],
-                    shuffle_first=self.pairing == "consecutive" or keys is not None,
-                    desc="delta fit",
-                    hint=_DELTA_HINT,
-                    **self._training_kwargs(),
-                )
-                weight = fit.weight * scales[p:] / scales[:p, None]
-                bias = None if fit.bias is None else fit.bias * scales[p:]
-                history, n_iter, device = fit.history, fit.epochs, self.device
-            n_pairs = rows.shape[0]
-            del rows
-            seen_keys, group_intercepts = None, None
-            intercept = means[p:] - means[:p] @ weight
-            if keys is not None:
-                resid = target - x @ weight
-                codes, uniques = pd.factorize(keys, sort=False, use_na_sentinel=False)
-                counts = np.bincount(codes, minlength=len(uniques)).astype(np.float64)
-                sums = np.stack(
-                    [
-                        np.bincount(codes, weights=resid[:, j], minlength=len(uniques))
-                        for j in range(q)
-                    ],
-                    axis=1,
-                )
-                seen_keys, group_intercepts = json_keys(uniques), sums / counts[:, None]
-        except BaseException:
-            self.__dict__.pop("_pending", None)
-            raise
-        one_d = self._pending["one_d_target_"]
+            seen_keys, group_intercepts = json_keys(uniques), sums / counts[:, None]
         self._finish_fit(
-            coef_=self._coef_from_weight(weight),
-            intercept_=float(intercept[0]) if one_d else intercept,
-            delta_bias_=np.zeros(q) if bias is None else np.asarray(bias, dtype=np.float64),
+            inputs,
+            weight,
+            means[p:] - means[:p] @ weight,  # the anchors' mean residual mean(y - x W)
+            delta_bias_=np.zeros(q) if fit.bias is None else np.asarray(fit.bias, np.float64),
             scale_x_=scales[:p].copy(),
             scale_y_=scales[p:].copy(),
             group_keys_=seen_keys,
             group_intercepts_=group_intercepts,
             group_name_=getattr(groups, "name", None) if isinstance(groups, pd.Series) else None,
-            history_=history,
-            n_iter_=n_iter,
+            history_=fit.history,
+            n_iter_=fit.epochs,
             n_pairs_=n_pairs,
-            device_=device_name(device),
+            device_=fit.device,
         )
         return self
 
@@ -355,33 +334,23 @@ class AbsoluteLinearRegressor(TabularRegressor):
         TrainingDivergedError
             When the loss becomes non-finite or explodes; the model stays unfitted.
         """
-        x, target = self._start_fit(X, y)
-        try:
-            history, n_iter, device = np.zeros(0), 0, "cpu"
-            if self.solver == "lstsq":
-                weight, bias = solve_lstsq(x, target, bias=True)
-            else:
-                rows = np.concatenate([x, target], axis=1).astype(np.float32)
-                fit = train_linear(
-                    rows,
-                    x.shape[1],
-                    bias=True,
-                    desc="absolute fit",
-                    **self._training_kwargs(),
-                )
-                weight, bias = fit.weight, fit.bias
-                history, n_iter, device = fit.history, fit.epochs, self.device
-        except BaseException:
-            self.__dict__.pop("_pending", None)
-            raise
-        assert bias is not None
-        one_d = self._pending["one_d_target_"]
+        x, target, inputs = self._start_fit(X, y)
+        fit = fit_linear(
+            np.concatenate([x, target], axis=1),
+            x.shape[1],
+            solver=self.solver,
+            bias=True,
+            desc="absolute fit",
+            **self._training_kwargs(),
+        )
+        assert fit.bias is not None
         self._finish_fit(
-            coef_=self._coef_from_weight(weight),
-            intercept_=float(bias[0]) if one_d else np.asarray(bias, dtype=np.float64),
+            inputs,
+            fit.weight,
+            fit.bias,
             group_name_=None,
-            history_=history,
-            n_iter_=n_iter,
-            device_=device_name(device),
+            history_=fit.history,
+            n_iter_=fit.epochs,
+            device_=fit.device,
         )
         return self

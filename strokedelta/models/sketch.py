@@ -44,7 +44,7 @@ import numpy as np
 from strokedelta._validation import check_array, check_choice, check_int, fail
 from strokedelta.delta import from_deltas
 from strokedelta.models._base import ModelBase
-from strokedelta.models._training import device_name, rms_scales, solve_lstsq, train_linear
+from strokedelta.models._training import SCALE_HINT, fit_linear, rms_scales
 from strokedelta.models.windows import (
     absolute_points,
     next_step_windows,
@@ -96,42 +96,26 @@ class _NextStepRegressor(ModelBase):
         p = 3 * k
         use_rms = not self._absolute and getattr(self, "scale", None) == "rms"
         scales = rms_scales(packed) if use_rms else np.ones(p + 2)
-        history, n_iter, device = np.zeros(0), 0, "cpu"
-        if self.solver == "lstsq":
-            weight, bias = solve_lstsq(packed[:, :p], packed[:, p:], bias=self._absolute)
-        else:
-            fit = train_linear(
-                packed,
-                p,
-                bias=self._absolute,
-                x_scale=scales[:p],
-                y_scale=scales[p:],
-                init="zeros",
-                desc=type(self).__name__,
-                hint="use NextDeltaRegressor or a smaller lr"
-                if self._absolute
-                else "use scale='rms' (the default) or a smaller lr",
-                lr=float(self.lr),
-                epochs=self.epochs,
-                batch_size=int(self.batch_size),
-                optimizer=self.optimizer,
-                schedule=self.schedule,
-                device=self.device,
-                random_state=self.random_state,
-                progress=bool(self.progress),
-            )
-            weight = fit.weight * scales[p:] / scales[:p, None]
-            bias = None if fit.bias is None else fit.bias * scales[p:]
-            history, n_iter, device = fit.history, fit.epochs, self.device
-        self.coef_ = weight.T.copy()
-        self.intercept_ = np.zeros(2) if bias is None else np.asarray(bias, dtype=np.float64)
+        fit = fit_linear(
+            packed,
+            p,
+            solver=self.solver,
+            bias=self._absolute,
+            scales=scales,
+            init="zeros",
+            desc=type(self).__name__,
+            hint="use NextDeltaRegressor or a smaller lr" if self._absolute else SCALE_HINT,
+            **self._training_kwargs(),
+        )
+        self.coef_ = fit.weight.T.copy()
+        self.intercept_ = np.zeros(2) if fit.bias is None else np.asarray(fit.bias, np.float64)
         self.scale_x_ = scales[:p].copy()
         self.scale_y_ = scales[p:].copy()
-        self.history_ = history
-        self.n_iter_ = n_iter
+        self.history_ = fit.history
+        self.n_iter_ = fit.epochs
         self.n_windows_ = int(packed.shape[0])
         self.n_features_in_ = p
-        self.device_ = device_name(device)
+        self.device_ = fit.device
         return self
 
     def _validate_params(self) -> None:

@@ -23,15 +23,13 @@ dtype('float64')
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from strokedelta._validation import check_number, fail
 from strokedelta.ragged import Ragged, offsets_from_lengths
-
-if TYPE_CHECKING:
-    from strokedelta.sketch.drawings import Drawings
+from strokedelta.sketch.drawings import Drawings, check_drawings
 
 __all__ = ["drop_points", "droppable_points", "make_rng", "random_scale"]
 
@@ -65,14 +63,6 @@ def make_rng(seed: Any) -> np.random.Generator:
         raise fail("seed", "be None, an int >= 0 or a numpy Generator", repr(seed)) from None
 
 
-def _check_drawings(drawings: Any) -> Drawings:
-    from strokedelta.sketch.drawings import Drawings
-
-    if not isinstance(drawings, Drawings):
-        raise fail("drawings", "be a Drawings", type(drawings).__name__)
-    return drawings
-
-
 def random_scale(
     drawings: Drawings,
     epsilon: float = 0.15,
@@ -104,9 +94,7 @@ def random_scale(
     >>> bool(np.allclose(out[0][1, :2], 10 * factors[0]))
     True
     """
-    from strokedelta.sketch.drawings import Drawings
-
-    drawings = _check_drawings(drawings)
+    drawings = check_drawings(drawings)
     epsilon = check_number("epsilon", epsilon, minimum=0)
     if epsilon >= 1:
         raise fail("epsilon", "be a finite number in [0, 1)", epsilon)
@@ -114,12 +102,7 @@ def random_scale(
     factors = rng.uniform(1.0 - epsilon, 1.0 + epsilon, size=(len(drawings), 2))
     values = drawings.strokes.values.astype(np.float64)
     values[:, :2] *= np.repeat(factors, drawings.lengths, axis=0)
-    out = Drawings(
-        Ragged(values, drawings.strokes.offsets),
-        drawings.meta.copy(),
-        time=drawings.time,
-        attrs=drawings.attrs,
-    )
+    out = drawings.with_values(values)
     return (out, factors) if return_factors else out
 
 
@@ -167,9 +150,7 @@ def drop_points(drawings: Drawings, prob: float, seed: Any = None) -> Drawings:
     >>> out.absolute()[0].tolist()
     [[0, 0], [2, 0], [3, 0], [4, 0]]
     """
-    from strokedelta.sketch.drawings import Drawings
-
-    drawings = _check_drawings(drawings)
+    drawings = check_drawings(drawings)
     prob = check_number("prob", prob, minimum=0)
     if prob > 1:
         raise fail("prob", "be a finite number in [0, 1]", prob)

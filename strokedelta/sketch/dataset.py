@@ -43,7 +43,7 @@ from torch.utils.data import Dataset, get_worker_info
 from strokedelta._validation import check_array, check_int, check_number, fail
 from strokedelta.ragged import Ragged
 from strokedelta.sketch.augment import drop_points, random_scale
-from strokedelta.sketch.drawings import Drawings
+from strokedelta.sketch.drawings import Drawings, check_drawings
 from strokedelta.sketch.formats import stroke3_to_stroke5_batch
 
 __all__ = ["Stroke3Batch", "Stroke5Batch", "StrokeDataset", "collate_stroke5"]
@@ -108,8 +108,7 @@ class StrokeDataset(Dataset):
         drop_prob: float = 0.0,
         seed: int = 0,
     ) -> None:
-        if not isinstance(drawings, Drawings):
-            raise fail("drawings", "be a Drawings", type(drawings).__name__)
+        drawings = check_drawings(drawings)
         self.max_len = check_int("max_len", max_len, minimum=1)
         too_long = np.flatnonzero(drawings.lengths > self.max_len)
         if len(too_long):

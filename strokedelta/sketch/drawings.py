@@ -26,7 +26,7 @@ from strokedelta.exceptions import ValidationError
 from strokedelta.ragged import Ragged
 from strokedelta.sketch.formats import flatten_polylines, stroke_offsets
 
-__all__ = ["META_COLUMNS", "Drawings", "stroke3_problems"]
+__all__ = ["META_COLUMNS", "Drawings", "check_drawings", "stroke3_problems"]
 
 #: The metadata columns the Quick, Draw! formats carry (``split`` is added for Sketch-RNN npz).
 META_COLUMNS = ("key_id", "word", "countrycode", "recognized", "timestamp")
@@ -85,6 +85,21 @@ def _check_strokes(strokes: Any) -> Ragged:
     if len(bad):
         raise ValidationError(f"strokes of drawing {int(bad[0])}: {messages[0]}")
     return strokes
+
+
+def check_drawings(drawings: Any) -> Drawings:
+    """Return ``drawings`` if it is a :class:`Drawings`, else raise ValidationError.
+
+    Examples
+    --------
+    >>> check_drawings([1, 2])
+    Traceback (most recent call last):
+    ...
+    strokedelta.exceptions.ValidationError: drawings must be a Drawings; got list
+    """
+    if not isinstance(drawings, Drawings):
+        raise fail("drawings", "be a Drawings", type(drawings).__name__)
+    return drawings
 
 
 class Drawings:
@@ -392,6 +407,26 @@ class Drawings:
         out[:, :2] = deltas
         out[:, 2] = pen
         return cls(Ragged(out, points.offsets), meta, time=time, attrs=attrs)
+
+    def with_values(self, values: Any, attrs: dict[str, Any] | None = None) -> Drawings:
+        """The same drawings (offsets, time, a copy of meta) with new stroke-3 ``values``.
+
+        ``values`` is validated like any stroke-3 input; ``attrs`` replaces the drawings'
+        attrs when given.
+
+        Examples
+        --------
+        >>> d = Drawings.from_polylines([[[[0, 3], [0, 4]]]])
+        >>> out = d.with_values(np.array([[0, 0, 0], [6, 8, 1]]), {"scaled": 2})
+        >>> out[0].tolist(), out.attrs
+        ([[0, 0, 0], [6, 8, 1]], {'scaled': 2})
+        """
+        return Drawings(
+            Ragged(values, self.strokes.offsets),
+            self.meta.copy(),
+            time=self.time,
+            attrs=self.attrs if attrs is None else attrs,
+        )
 
     def stroke_offsets(self) -> np.ndarray:
         """Offsets of every stroke into the flat points (a stroke ends after pen 1)."""

@@ -37,7 +37,7 @@ from strokedelta._validation import check_int, check_number, fail
 from strokedelta.exceptions import NotFittedError
 from strokedelta.ragged import Ragged
 from strokedelta.sketch.augment import drop_points, random_scale
-from strokedelta.sketch.drawings import Drawings
+from strokedelta.sketch.drawings import Drawings, check_drawings
 
 __all__ = [
     "ScaleNormalizer",
@@ -54,22 +54,6 @@ __all__ = [
 DEFAULT_LIMIT = 1000
 
 
-def _check_drawings(drawings: Any) -> Drawings:
-    if not isinstance(drawings, Drawings):
-        raise fail("drawings", "be a Drawings", type(drawings).__name__)
-    return drawings
-
-
-def _replace(drawings: Drawings, values: np.ndarray, attrs: dict[str, Any]) -> Drawings:
-    """The same drawings (meta, time, offsets) with new stroke-3 values and attrs."""
-    return Drawings(
-        Ragged(values, drawings.strokes.offsets),
-        drawings.meta.copy(),
-        time=drawings.time,
-        attrs=attrs,
-    )
-
-
 def filter_length(
     drawings: Drawings, min_len: int | None = None, max_len: int | None = None
 ) -> Drawings:
@@ -81,7 +65,7 @@ def filter_length(
     >>> filter_length(d, max_len=2).lengths.tolist(), filter_length(d, min_len=2).lengths.tolist()
     ([1], [3])
     """
-    drawings = _check_drawings(drawings)
+    drawings = check_drawings(drawings)
     keep = np.ones(len(drawings), dtype=bool)
     if min_len is not None:
         keep &= drawings.lengths >= check_int("min_len", min_len, minimum=0)
@@ -101,14 +85,14 @@ def clamp_offsets(drawings: Drawings, limit: float = DEFAULT_LIMIT) -> Drawings:
     >>> clamp_offsets(d)[0].tolist()
     [[0, 0, 0], [1000, -20, 1]]
     """
-    drawings = _check_drawings(drawings)
+    drawings = check_drawings(drawings)
     limit = check_number("limit", limit, positive=True)
     values = drawings.strokes.values.copy()
     bound: float | int = int(np.floor(limit)) if values.dtype.kind in "iu" else limit
     if values.dtype.kind in "iu":
         bound = min(bound, int(np.iinfo(values.dtype).max))
     np.clip(values[:, :2], -bound, bound, out=values[:, :2])
-    return _replace(drawings, values, drawings.attrs)
+    return drawings.with_values(values)
 
 
 def fit_scale_factor(drawings: Drawings | Ragged) -> float:
@@ -148,7 +132,7 @@ def normalize(drawings: Drawings, scale_factor: float) -> Drawings:
     >>> d[0].tolist(), d.attrs
     ([[0.0, 0.0, 0.0], [1.5, 2.0, 1.0]], {'scale_factor': 2.0, 'scale_dtype': 'int64'})
     """
-    drawings = _check_drawings(drawings)
+    drawings = check_drawings(drawings)
     scale_factor = check_number("scale_factor", scale_factor, positive=True)
     if "scale_factor" in drawings.attrs:
         raise fail(
@@ -160,7 +144,7 @@ def normalize(drawings: Drawings, scale_factor: float) -> Drawings:
     values = source.astype(np.float64)
     values[:, :2] /= scale_factor
     attrs = {**drawings.attrs, "scale_factor": scale_factor, "scale_dtype": str(source.dtype)}
-    return _replace(drawings, values, attrs)
+    return drawings.with_values(values, attrs)
 
 
 def denormalize(drawings: Drawings, scale_factor: float | None = None) -> Drawings:
@@ -186,7 +170,7 @@ def denormalize(drawings: Drawings, scale_factor: float | None = None) -> Drawin
     >>> denormalize(normalize(d, 3.0)).equals(d)
     True
     """
-    drawings = _check_drawings(drawings)
+    drawings = check_drawings(drawings)
     stored = drawings.attrs.get("scale_factor")
     if scale_factor is None:
         if stored is None:
@@ -202,7 +186,7 @@ def denormalize(drawings: Drawings, scale_factor: float | None = None) -> Drawin
     if dtype.kind in "iu":
         values = np.rint(values).astype(dtype)
     attrs = {k: v for k, v in drawings.attrs.items() if k not in ("scale_factor", "scale_dtype")}
-    return _replace(drawings, values, attrs)
+    return drawings.with_values(values, attrs)
 
 
 class ScaleNormalizer:
@@ -235,7 +219,7 @@ class ScaleNormalizer:
 
     def fit(self, drawings: Drawings, y: Any = None) -> ScaleNormalizer:
         """Learn the scale factor from ``drawings`` (the train split); returns ``self``."""
-        drawings = _check_drawings(drawings)
+        drawings = check_drawings(drawings)
         if self.scale_factor is not None:
             self.scale_factor_ = check_number("scale_factor", self.scale_factor, positive=True)
         else:

@@ -385,10 +385,9 @@ def simplify_drawings(drawings: Drawings, epsilon: float = 2.0) -> Drawings:
     >>> simplify_drawings(d)[0].tolist()
     [[0, 0, 0], [255, 0, 1]]
     """
-    from strokedelta.sketch.drawings import Drawings
+    from strokedelta.sketch.drawings import Drawings, check_drawings
 
-    if not isinstance(drawings, Drawings):
-        raise fail("drawings", "be a Drawings", type(drawings).__name__)
+    drawings = check_drawings(drawings)
     epsilon = check_number("epsilon", epsilon, minimum=0)
     points = drawings.absolute().values
     check_finite("drawings", points)
