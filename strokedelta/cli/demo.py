@@ -40,7 +40,7 @@ def demo(out: Path, quick: bool, data: Path | None, device: str, seed: int) -> N
     Generates synthetic drawings and series, converts the drawings (ndjson, npz, Parquet,
     stroke-5) and checks the round trips, trains delta and absolute models on series and on
     drawings, runs the shift, sketch-shift and drift experiments, and writes OUT/report.md.
-    The full run takes about half a minute on two CPU cores, --quick about ten seconds.
+    The full run takes about 15 seconds on two CPU cores, --quick under ten.
 
     \b
     Example:
