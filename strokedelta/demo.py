@@ -95,7 +95,9 @@ def _conversions(drawings: Drawings, folder: Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _render(drawings: Drawings, folder: Path, name: str) -> Path | None:
+def _render(
+    drawings: Drawings, folder: Path, name: str, highlight: np.ndarray | None = None
+) -> Path | None:
     """SVG grid of up to 16 drawings (skipped quietly when the renderer is unavailable)."""
     try:
         from strokedelta.render import save_svg
@@ -105,7 +107,9 @@ def _render(drawings: Drawings, folder: Path, name: str) -> Path | None:
     columns = min(4, count)
     rows = -(-count // columns)
     path = folder / name
-    save_svg(drawings[:count], path, grid=(rows, columns))
+    shown = drawings[:count]
+    flags = None if highlight is None else highlight[: shown.n_points]
+    save_svg(shown, path, grid=(rows, columns), highlight=flags)
     return path
 
 
@@ -284,4 +288,6 @@ def _rollout_svg(drawings: Drawings, folder: Path, seed: int, device: str) -> Pa
         return None
     chosen = slice(0, min(16, len(usable)))
     prefixes = drawing_prefixes(drawings[usable[chosen]], cuts[chosen])
-    return _render(model.rollout_drawings(prefixes, 12), folder, "rollouts.svg")
+    rolled = model.rollout_drawings(prefixes, 12)
+    continued = rolled.strokes.positions() >= np.repeat(prefixes.lengths, rolled.lengths)
+    return _render(rolled, folder, "rollouts.svg", highlight=continued)

@@ -259,8 +259,8 @@ def write_report(results: DemoResults, path: str | os.PathLike[str]) -> Path:
         ]
         if "rollouts.svg" in {p.name for p in results.svg_files}:
             lines += [
-                "Drawings cut inside a stroke and continued for 12 points by the next-delta "
-                "model trained on all of them (`rollouts.svg`):",
+                "Drawings cut inside a stroke and continued for 12 points (in blue) by the "
+                "next-delta model trained on all of them (`rollouts.svg`):",
                 "",
                 "![rollout drawings](rollouts.svg)",
                 "",

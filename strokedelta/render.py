@@ -42,6 +42,7 @@ CELL = 128.0
 PAD = 0.08
 INK = "#1a1a1a"
 GRID_LINE = "#dddddd"
+ACCENT = "#1f77b4"
 
 
 # ------------------------------------------------------------------------- selection
@@ -75,6 +76,7 @@ class _Picture:
     labels: list[str]
     rows: int
     columns: int
+    chosen: np.ndarray
 
 
 def _as_batch(drawings: Any) -> tuple[Ragged, Drawings | None]:
@@ -102,7 +104,7 @@ def _select(drawings: Any, grid: Any, index: int | None) -> _Picture:
     if source is not None and "word" in source.meta.columns:
         words = source.meta["word"].iloc[chosen].astype(str).tolist()
         labels = [f"{i} {w}" for i, w in zip(labels, words)]
-    return _Picture(strokes.take(chosen), labels, rows, columns)
+    return _Picture(strokes.take(chosen), labels, rows, columns, chosen)
 
 
 # ---------------------------------------------------------------------------- layout
@@ -149,6 +151,24 @@ def _paths(points: np.ndarray, bounds: np.ndarray) -> list[str]:
         else:
             out.append(f"M{pairs[a]} L" + " ".join(pairs[a + 1 : b]))
     return out
+
+
+def _split_highlight(bounds: np.ndarray, flags: np.ndarray) -> tuple[list[int], list[int]]:
+    """Point indices and run bounds of the highlighted runs of each stroke.
+
+    A highlighted run that starts inside a stroke begins at the point before it, so the accent
+    line continues the plain one; the plain strokes are drawn whole underneath.
+    """
+    change = np.flatnonzero(flags[1:] != flags[:-1]) + 1
+    cuts = np.union1d(bounds, change)
+    starts = set(bounds.tolist())
+    index: list[int] = []
+    run_bounds = [0]
+    for a, b in zip(cuts[:-1].tolist(), cuts[1:].tolist()):
+        if b > a and flags[a]:
+            index.extend(range(a if a in starts else a - 1, b))
+            run_bounds.append(len(index))
+    return index, run_bounds
 
 
 def _svg_document(width: float, height: float, view: str, body: list[str], line: float) -> str:
@@ -208,8 +228,14 @@ def drawing_svg(stroke3: Any, *, size: float = 256.0, line_width: float = 2.0) -
     return _svg_document(view_w * ratio, view_h * ratio, view, body, line_width / ratio)
 
 
-def grid_svg(drawings: Any, grid: Any = None, *, index: int | None = None) -> str:
+def grid_svg(
+    drawings: Any, grid: Any = None, *, index: int | None = None, highlight: Any = None
+) -> str:
     """A grid of drawings (or one) as SVG text; each drawing fits its cell, labelled by index.
+
+    ``highlight`` is an optional boolean per flat point of ``drawings``: those points (and the
+    line leading to them) are drawn in an accent colour, e.g. a model's continuation of a
+    drawing.
 
     Examples
     --------
@@ -223,6 +249,17 @@ def grid_svg(drawings: Any, grid: Any = None, *, index: int | None = None) -> st
     placed, bounds = _layout(picture, CELL)
     width, height = picture.columns * CELL, picture.rows * CELL
     body = [f'<path d="{d}"/>' for d in _paths(placed, bounds)]
+    if highlight is not None:
+        strokes, _ = _as_batch(drawings)
+        flags = np.asarray(highlight, dtype=bool)
+        if flags.shape != (strokes.n_points,):
+            raise fail("highlight", f"have one flag per point ({strokes.n_points},)", flags.shape)
+        chosen = Ragged(flags, strokes.offsets).take(picture.chosen).values
+        keep, run_bounds = _split_highlight(bounds, chosen)
+        body += [
+            f'<path stroke="{ACCENT}" d="{d}"/>'
+            for d in _paths(placed[keep], np.asarray(run_bounds, dtype=np.int64))
+        ]
     if grid is not None:
         lines = [f"M{c * CELL:g} 0 V{height:g}" for c in range(1, picture.columns)]
         lines += [f"M0 {r * CELL:g} H{width:g}" for r in range(1, picture.rows)]
@@ -244,6 +281,7 @@ def save_svg(
     *,
     grid: Any = None,
     index: int | None = None,
+    highlight: Any = None,
 ) -> Path:
     """Write one drawing or a grid of drawings as an SVG file (atomically).
 
@@ -256,6 +294,9 @@ def save_svg(
         alone in its own coordinates.
     index : int, optional
         The (first) drawing to draw; default 0.
+    highlight : array_like of bool, shape (N,), optional
+        Points to draw in an accent colour (see :func:`grid_svg`); implies a grid of one when
+        ``grid`` is not given.
 
     Examples
     --------
@@ -264,11 +305,11 @@ def save_svg(
     >>> out.read_text().startswith("<svg")
     True
     """
-    if grid is None:
+    if grid is None and highlight is None:
         picture = _select(drawings, None, index)
         text = drawing_svg(picture.strokes[0])
     else:
-        text = grid_svg(drawings, grid, index=index)
+        text = grid_svg(drawings, grid or (1, 1), index=index, highlight=highlight)
     path = Path(path)
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")

@@ -111,3 +111,19 @@ def test_render_errors():
         grid_svg(Ragged(np.zeros((0, 3)), [0]), (1, 1))
     with pytest.raises(ValidationError, match="stroke3 must be finite"):
         drawing_svg(np.array([[np.inf, 0, 1]]))
+
+
+def test_highlighted_points_are_drawn_in_the_accent_colour():
+    from strokedelta.render import ACCENT, grid_svg
+
+    # One stroke of 4 points whose last two are a model's continuation, then a plain drawing.
+    drawings = Drawings.from_polylines([[[[0, 1, 2, 3], [0, 0, 0, 0]]], [[[0, 5], [5, 0]]]])
+    flags = np.array([False, False, True, True, False, False])
+    svg = grid_svg(drawings, (1, 2), highlight=flags)
+    accent = [line for line in svg.splitlines() if f'stroke="{ACCENT}"' in line]
+    assert len(accent) == 1
+    coordinates = ET.fromstring(accent[0]).get("d").replace("M", "").replace("L", "").split()
+    assert len(coordinates) == 2 * 3  # points 1, 2, 3: the continuation joined to point 1
+    assert grid_svg(drawings, (1, 2)).count(ACCENT) == 0
+    with pytest.raises(ValidationError, match=r"highlight must have one flag per point \(6,\)"):
+        grid_svg(drawings, (1, 2), highlight=[True])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import click
 
 from strokedelta._files import suffix_of
@@ -13,7 +16,7 @@ from strokedelta.sketch.drawings import Drawings
 
 __all__ = ["COMMANDS", "render"]
 
-_WRITERS = {".svg": save_svg, ".png": save_png}
+_WRITERS: dict[str, Callable[..., Path]] = {".svg": save_svg, ".png": save_png}
 
 
 def _first_drawings(
