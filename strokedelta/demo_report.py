@@ -21,6 +21,7 @@ import pandas as pd
 
 from strokedelta._files import atomic_path
 from strokedelta.experiments.shift import NOTEBOOK_LR, shift_findings, shift_summary
+from strokedelta.experiments.sketch_shift import SKETCH_SHIFT_COLUMNS
 
 __all__ = ["DemoResults", "findings", "key_tables", "markdown_table", "write_report"]
 
@@ -232,14 +233,7 @@ def write_report(results: DemoResults, path: str | os.PathLike[str]) -> Path:
             "",
         ]
     if results.sketch_shift is not None:
-        columns = [
-            "model",
-            "solver",
-            "translation",
-            "rmse_one_step",
-            "rmse_rollout",
-            "rmse_one_step_ratio",
-        ]
+        columns = list(SKETCH_SHIFT_COLUMNS[:6])  # model .. rmse_one_step_ratio
         first = results.sketch_shift.iloc[0]
         lines += [
             "## 4. Sketch models under translation",
