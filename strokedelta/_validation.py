@@ -16,17 +16,24 @@ from typing import Any
 
 import numpy as np
 
-from strokedelta.exceptions import ValidationError
+from strokedelta.exceptions import NotFittedError, ValidationError
 
 __all__ = [
+    "DEVICES",
     "check_array",
     "check_choice",
+    "check_device",
     "check_finite",
     "check_int",
+    "check_is_fitted",
     "check_number",
     "check_offsets",
+    "check_random_state",
     "fail",
 ]
+
+#: The values a ``device`` parameter takes (resolved to a torch device by the models).
+DEVICES = ("auto", "cpu", "cuda")
 
 
 def fail(name: str, expected: str, got: object) -> ValidationError:
@@ -193,3 +200,75 @@ def check_choice(name: str, value: Any, choices: Iterable[Any]) -> Any:
     if value not in options:
         raise fail(name, "be one of " + ", ".join(repr(c) for c in options), repr(value))
     return value
+
+
+def check_device(device: Any) -> str:
+    """Return ``device`` if it is one of :data:`DEVICES` (``"auto"``, ``"cpu"``, ``"cuda"``).
+
+    Whether CUDA is present is decided where torch is, when the device is resolved.
+
+    Examples
+    --------
+    >>> check_device("cpu")
+    'cpu'
+    >>> check_device("gpu")
+    Traceback (most recent call last):
+    ...
+    strokedelta.exceptions.ValidationError: device must be one of 'auto', 'cpu', 'cuda'; got 'gpu'
+    """
+    return str(check_choice("device", device, DEVICES))
+
+
+def check_random_state(seed: Any) -> np.random.Generator:
+    """Turn a seed (``None``, an integer >= 0 or a ``numpy.random.Generator``) into a Generator.
+
+    A Generator is returned as it is (so a caller's stream continues); ``None`` draws fresh
+    entropy; an integer always gives the same stream.
+
+    Examples
+    --------
+    >>> check_random_state(0).integers(100, size=3).tolist()
+    [85, 63, 51]
+    >>> check_random_state(-1)
+    Traceback (most recent call last):
+    ...
+    strokedelta.exceptions.ValidationError: random_state must be None, an integer >= 0 or a
+        numpy.random.Generator; got -1
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed
+    expected = "be None, an integer >= 0 or a numpy.random.Generator"
+    if seed is None:
+        return np.random.default_rng()
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise fail("random_state", expected, repr(seed))
+    return np.random.default_rng(int(seed))
+
+
+def check_is_fitted(estimator: Any, attributes: str | Iterable[str] | None = None) -> None:
+    """Raise :class:`~strokedelta.exceptions.NotFittedError` unless ``estimator`` is fitted.
+
+    Fitted means it has every attribute in ``attributes`` or, when none are named, at least one
+    public attribute ending in ``_`` (scikit-learn's convention).
+
+    Examples
+    --------
+    >>> class Model:
+    ...     pass
+    >>> check_is_fitted(Model(), "coef_")
+    Traceback (most recent call last):
+    ...
+    strokedelta.exceptions.NotFittedError: this Model is not fitted yet; call fit before using it
+    >>> model = Model()
+    >>> model.coef_ = 1.0
+    >>> check_is_fitted(model)
+    """
+    if attributes is None:
+        fitted = any(k.endswith("_") and not k.startswith("_") for k in vars(estimator))
+    else:
+        names = [attributes] if isinstance(attributes, str) else list(attributes)
+        fitted = all(hasattr(estimator, name) for name in names)
+    if not fitted:
+        raise NotFittedError(
+            f"this {type(estimator).__name__} is not fitted yet; call fit before using it"
+        )

@@ -12,7 +12,11 @@ is natural it is mixed in, so ``except ValueError`` keeps working::
     ├── FormatError (ValueError)             a file's content is malformed (names file and line)
     │   ├── UnsafeFileError                  a file asks to run code or load forbidden objects
     │   └── ModelFileError                   a model file is tampered, truncated or foreign
+    ├── FileAccessError (OSError)            a file cannot be opened, read or written at all
+    ├── MissingDependencyError (ImportError) an optional extra is not installed (names it)
     └── TrainingDivergedError (ArithmeticError)  the loss became non-finite or exploded
+
+The CLI maps this tree to exit codes in one place (:data:`strokedelta.cli.errors.EXIT_CODES`).
 
 Examples
 --------
@@ -28,8 +32,10 @@ from __future__ import annotations
 
 __all__ = [
     "DeltaOverflowError",
+    "FileAccessError",
     "FormatError",
     "MissingAnchorError",
+    "MissingDependencyError",
     "ModelFileError",
     "NotFittedError",
     "StrokeDeltaError",
@@ -102,5 +108,85 @@ class ModelFileError(FormatError):
     """A saved model is tampered with, truncated or not a strokedelta model."""
 
 
+class FileAccessError(StrokeDeltaError, OSError):
+    """A file cannot be opened, read or written (missing, a directory, no permission).
+
+    Parameters
+    ----------
+    message : str
+        What went wrong (the operating system's reason).
+    path : str, optional
+        The file, prefixed to the message.
+
+    Examples
+    --------
+    >>> err = FileAccessError("cannot open file: No such file or directory", path="cat.ndjson")
+    >>> str(err), err.path, isinstance(err, OSError)
+    ('cat.ndjson: cannot open file: No such file or directory', 'cat.ndjson', True)
+    """
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        self.message = message
+        self.path = None if path is None else str(path)
+        text = f"{self.path}: {message}" if self.path else message
+        # OSError's own constructor would treat several arguments as (errno, strerror)
+        super().__init__(text)
+
+
+class MissingDependencyError(StrokeDeltaError, ImportError):
+    """An optional dependency is missing; the message names the extra that installs it.
+
+    Examples
+    --------
+    >>> err = MissingDependencyError("dask", extra="dask")
+    >>> str(err)
+    "this needs dask, which is not installed; install it with: pip install 'strokedelta[dask]'"
+    """
+
+    def __init__(self, package: str, *, extra: str) -> None:
+        self.package = package
+        self.extra = extra
+        super().__init__(
+            f"this needs {package}, which is not installed; "
+            f"install it with: pip install 'strokedelta[{extra}]'"
+        )
+
+
 class TrainingDivergedError(StrokeDeltaError, ArithmeticError):
-    """Training produced a non-finite or exploding loss; the estimator stays unfitted."""
+    """Training produced a non-finite or exploding loss; the estimator stays unfitted.
+
+    Parameters
+    ----------
+    message : str
+        The whole explanation (epoch, loss, learning rate, input scale and advice).
+    epoch : int, optional
+        1-based epoch at which the loss stopped being finite or exploded.
+    lr : float, optional
+        The learning rate of the run.
+    loss : float, optional
+        The loss that was judged divergent.
+    input_scale : float, optional
+        ``max|x|`` of the inputs the optimiser saw.
+
+    Examples
+    --------
+    >>> err = TrainingDivergedError("training diverged", epoch=2, lr=0.01, loss=float("inf"))
+    >>> err.epoch, err.lr, err.loss, err.input_scale
+    (2, 0.01, inf, None)
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        epoch: int | None = None,
+        lr: float | None = None,
+        loss: float | None = None,
+        input_scale: float | None = None,
+    ) -> None:
+        self.message = message
+        self.epoch = epoch
+        self.lr = lr
+        self.loss = loss
+        self.input_scale = input_scale
+        super().__init__(message)

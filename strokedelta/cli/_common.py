@@ -8,11 +8,13 @@ from typing import Any, TypeVar
 
 import click
 
-from strokedelta.exceptions import StrokeDeltaError
+from strokedelta.exceptions import MissingDependencyError, StrokeDeltaError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 __all__ = [
+    "EXIT_CODES",
+    "OneLineError",
     "device_option",
     "errors_option",
     "one_line_errors",
@@ -23,18 +25,40 @@ __all__ = [
 ]
 
 
+#: The exit status of each kind of failure, most specific first (the one place the CLI maps the
+#: exception tree to exit codes). Usage errors are click's own (status 2).
+EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
+    (MissingDependencyError, 1),
+    (StrokeDeltaError, 1),
+    (OSError, 1),
+)
+
+
+class OneLineError(click.ClickException):
+    """A failure shown as ``Error: MESSAGE`` on stderr, exiting with ``exit_code``."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def _exit_code(exc: BaseException) -> int:
+    return next(code for kind, code in EXIT_CODES if isinstance(exc, kind))
+
+
 def one_line_errors(func: F) -> F:
-    """Turn library errors (and OS errors) into ``Error: ...`` on stderr and exit status 1."""
+    """Turn library errors (and OS errors) into ``Error: ...`` on stderr and the status of
+    :data:`EXIT_CODES`, never a traceback."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except StrokeDeltaError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise OneLineError(str(exc), _exit_code(exc)) from None
         except OSError as exc:
             where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
-            raise click.ClickException(f"{where}{exc.strerror or exc}") from None
+            raise OneLineError(f"{where}{exc.strerror or exc}", _exit_code(exc)) from None
 
     return wrapper  # type: ignore[return-value]
 
