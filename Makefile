@@ -1,5 +1,6 @@
 # Two entry points for a fresh clone: `make demo` (the main job) and `make test` (the suite).
 # Both create .venv on first use; torch's CPU build is installed before anything can pull a CUDA one.
+# The test extra and the dask extra (the Dask engine, strokedelta.distributed) are both installed.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -12,7 +13,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet "torch==2.13.0"
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,dask]"
 	touch $(STAMP)
 
 demo: $(STAMP)

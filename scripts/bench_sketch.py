@@ -3,7 +3,7 @@
 1. Simplified Quick, Draw! ndjson -> stroke-3, in memory and to Parquet, against a baseline of
    ``json.loads`` per line plus per-drawing numpy conversion (target >= 5x), on a generated
    file shaped like Google's (the real simplified samples repeated with fresh key_ids).
-2. Vectorised RDP (:func:`strokedelta.sketch.simplify.rdp`) against the ``rdp`` package on the
+2. Vectorised RDP (:func:`strokedelta.sketch.rdp`) against the ``rdp`` package on the
    raw samples' resampled strokes: identical output yes / no and the speed ratio (>= 100x).
 3. Streaming: converting a 10x larger ndjson file to Parquet raises peak memory (RSS of a
    fresh process) by less than 2x.
@@ -125,7 +125,7 @@ def bench_parse(folder: Path, megabytes: float) -> None:
 
 def bench_rdp(quick: bool) -> None:
     try:
-        from strokedelta.sketch.simplify import rdp, resample
+        from strokedelta.sketch import rdp, resample
     except ImportError as exc:
         print(f"[2] vectorised RDP: skipped ({exc})")
         return

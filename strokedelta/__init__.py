@@ -1,9 +1,9 @@
 """strokedelta: delta coding of sketch strokes and series, and delta linear regressors.
 
 Everything public is importable from here. Names that need torch (models, the stroke-5
-``StrokeDataset``), Dask (:mod:`strokedelta.distributed`) or run experiments are loaded on first
-use, so ``import strokedelta`` stays
-light for the codec and file formats.
+``StrokeDataset``), Dask (:mod:`strokedelta.distributed`, the extra ``strokedelta[dask]``) or run
+experiments are loaded on first use, so ``import strokedelta`` stays light for the codec and
+file formats.
 
 Examples
 --------
@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from strokedelta._version import __version__
 from strokedelta.delta import from_deltas, to_deltas
 from strokedelta.exceptions import (
     DeltaOverflowError,
@@ -48,11 +49,15 @@ from strokedelta.sketch import (
     absolute_to_stroke3,
     clamp_offsets,
     denormalize,
+    describe_drawings,
+    describe_groups,
     drop_points,
     filter_length,
     fit_scale_factor,
+    group_drawings,
     normalize,
     polylines_to_stroke3,
+    prepare_drawings,
     random_scale,
     rdp,
     rdp_mask,
@@ -67,9 +72,7 @@ from strokedelta.sketch import (
     stroke5_to_stroke3_batch,
 )
 from strokedelta.synthetic import synthetic_drawings, synthetic_series
-from strokedelta.tabular import DeltaTransformer
-
-__version__ = "0.1.0"
+from strokedelta.transformer import DeltaTransformer
 
 _LAZY = {
     "AbsoluteLinearRegressor": "strokedelta.models",
@@ -135,18 +138,22 @@ __all__ = [
     "convert_files",
     "delta_dask_frame",
     "denormalize",
+    "describe_drawings",
+    "describe_groups",
     "drawing_svg",
     "drift_experiment",
     "drop_points",
     "filter_length",
     "fit_scale_factor",
     "from_deltas",
+    "group_drawings",
     "iter_drawings",
     "load_model",
     "local_client",
     "normalize",
     "open_writer",
     "polylines_to_stroke3",
+    "prepare_drawings",
     "random_scale",
     "rdp",
     "rdp_mask",

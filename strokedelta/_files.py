@@ -25,9 +25,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from strokedelta.exceptions import FormatError
+from strokedelta.exceptions import FileAccessError, FormatError
 
-__all__ = ["atomic_path", "open_binary_input", "open_text_input", "suffix_of"]
+__all__ = ["atomic_path", "cannot_open", "open_binary_input", "open_text_input", "suffix_of"]
 
 
 def suffix_of(path: str | os.PathLike[str]) -> str:
@@ -47,6 +47,21 @@ def suffix_of(path: str | os.PathLike[str]) -> str:
     if len(suffixes) >= 2 and suffixes[-1] == ".gz":
         return "".join(suffixes[-2:])
     return suffixes[-1] if suffixes else ""
+
+
+def cannot_open(exc: OSError, path: str | os.PathLike[str]) -> FileAccessError:
+    """The error for an input that cannot be opened, with the operating system's reason.
+
+    The reason is the system's text for ``exc.errno`` where there is one (libraries such as
+    pyarrow put their own sentences in ``strerror``).
+
+    Examples
+    --------
+    >>> cannot_open(FileNotFoundError(2, "Failed to open local file"), "cat.bin")
+    FileAccessError('cat.bin: cannot open file: No such file or directory')
+    """
+    reason = os.strerror(exc.errno) if exc.errno else (exc.strerror or str(exc))
+    return FileAccessError(f"cannot open file: {reason}", path=str(path))
 
 
 def _new_file_mode() -> int:
@@ -85,8 +100,10 @@ def open_binary_input(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
 
     Raises
     ------
+    FileAccessError
+        When the file does not exist or cannot be opened (an :class:`OSError`).
     FormatError
-        When the file does not exist, cannot be read, or is a corrupt gzip stream.
+        When it is a corrupt gzip stream.
     """
     text = str(path)
     if text == "-":
@@ -95,7 +112,7 @@ def open_binary_input(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
     try:
         raw: Any = gzip.open(text, "rb") if text.lower().endswith(".gz") else open(text, "rb")  # noqa: SIM115
     except OSError as exc:
-        raise FormatError(f"cannot open file: {exc.strerror or exc}", path=text) from None
+        raise cannot_open(exc, text) from None
     with raw:
         try:
             yield raw
@@ -109,8 +126,10 @@ def open_text_input(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
 
     Raises
     ------
+    FileAccessError
+        When the file does not exist or cannot be opened (an :class:`OSError`).
     FormatError
-        When the file does not exist, cannot be read, or is a corrupt gzip stream.
+        When it is a corrupt gzip stream.
     """
     if str(path) == "-":
         yield sys.stdin

@@ -6,10 +6,11 @@ similar length into buckets and scans each bucket along its rows). Both add stri
 right inside each sequence, in float64 or checked int64, so a sequence of values around 1e-3 next
 to one around 1e6 keeps its own precision: there is no global prefix sum.
 
-The backend defaults to numba when it imports, numpy otherwise; ``STROKEDELTA_BACKEND=numpy``
-forces numpy. The parallel numba kernels are launched under one lock: numba's fallback
-``workqueue`` threading layer aborts the process when two threads launch parallel kernels at once,
-and the kernels already use every core.
+numba is a required dependency (the sketch and model kernels need it too) and the default backend.
+The numpy path is the reference implementation: the tests check that both backends agree bit for
+bit, and ``STROKEDELTA_BACKEND=numpy`` (or ``backend="numpy"``) selects it. The parallel numba
+kernels are launched under one lock: numba's fallback ``workqueue`` threading layer aborts the
+process when two threads launch parallel kernels at once, and the kernels already use every core.
 
 Examples
 --------
@@ -27,6 +28,7 @@ from __future__ import annotations
 import os
 import threading
 
+import numba
 import numpy as np
 
 from strokedelta.exceptions import DeltaOverflowError
@@ -40,19 +42,13 @@ __all__ = [
     "stable_group_order",
 ]
 
-try:  # numba is a declared dependency; the numpy path keeps working without it.
-    import numba
-
-    _HAVE_NUMBA = True
-except ImportError:  # pragma: no cover - exercised only where numba is missing
-    _HAVE_NUMBA = False
-
-BACKENDS = ("numba", "numpy") if _HAVE_NUMBA else ("numpy",)
+BACKENDS = ("numba", "numpy")
+"""The kernel backends: numba (the default) and numpy (the reference implementation)."""
 _LAUNCH = threading.Lock()
 
 
 def default_backend() -> str:
-    """The backend used when none is given: ``$STROKEDELTA_BACKEND`` or numba if present."""
+    """The backend used when none is given: ``$STROKEDELTA_BACKEND`` if it names one, else numba."""
     wanted = os.environ.get("STROKEDELTA_BACKEND", "")
     return wanted if wanted in BACKENDS else BACKENDS[0]
 
@@ -65,78 +61,82 @@ def overflow_error(where: str) -> DeltaOverflowError:
 
 
 # --------------------------------------------------------------------------- numba kernels
-if _HAVE_NUMBA:
-    # The kernels see C-contiguous (N, C) data as flat 1-D arrays: row i, column c is element
-    # i * C + c, so a lag of ``lag`` rows is a stride of ``step = lag * C`` elements and the inner
-    # loop is a plain 1-D loop that numba vectorises.
+# The kernels see C-contiguous (N, C) data as flat 1-D arrays: row i, column c is element
+# i * C + c, so a lag of ``lag`` rows is a stride of ``step = lag * C`` elements and the inner
+# loop is a plain 1-D loop that numba vectorises.
 
-    @numba.njit(parallel=True, cache=True, nogil=True)
-    def _diff_flat(x, offsets, width, step, out):  # pragma: no cover
-        for s in numba.prange(offsets.shape[0] - 1):
-            start = offsets[s] * width
-            stop = offsets[s + 1] * width
-            head = min(start + step, stop)
-            for j in range(start, head):
-                out[j] = x[j]
-            for j in range(head, stop):
-                out[j] = x[j] - x[j - step]
 
-    @numba.njit(parallel=True, cache=True, nogil=True)
-    def _diff_int64_checked(x, offsets, width, step, out, bad):  # pragma: no cover
-        for s in numba.prange(offsets.shape[0] - 1):
-            start = offsets[s] * width
-            stop = offsets[s + 1] * width
-            head = min(start + step, stop)
-            for j in range(start, head):
-                out[j] = x[j]
-            wrapped = 0
-            for j in range(head, stop):
-                a = x[j]
-                b = x[j - step]
-                r = a - b
-                wrapped |= (a ^ b) & (a ^ r)
-                out[j] = r
-            if wrapped < 0:
-                bad[s] = True
+@numba.njit(parallel=True, cache=True, nogil=True)
+def _diff_flat(x, offsets, width, step, out):  # pragma: no cover
+    for s in numba.prange(offsets.shape[0] - 1):
+        start = offsets[s] * width
+        stop = offsets[s + 1] * width
+        head = min(start + step, stop)
+        for j in range(start, head):
+            out[j] = x[j]
+        for j in range(head, stop):
+            out[j] = x[j] - x[j - step]
 
-    @numba.njit(parallel=True, cache=True, nogil=True)
-    def _cumsum_float(d, offsets, width, step, out):  # pragma: no cover
-        for s in numba.prange(offsets.shape[0] - 1):
-            start = offsets[s] * width
-            stop = offsets[s + 1] * width
-            head = min(start + step, stop)
-            for j in range(start, head):
-                out[j] = d[j]
-            for j in range(head, stop):
-                out[j] = out[j - step] + d[j]
 
-    @numba.njit(parallel=True, cache=True, nogil=True)
-    def _cumsum_int64(d, offsets, width, step, out, bad):  # pragma: no cover
-        for s in numba.prange(offsets.shape[0] - 1):
-            start = offsets[s] * width
-            stop = offsets[s + 1] * width
-            head = min(start + step, stop)
-            for j in range(start, head):
-                out[j] = d[j]
-            wrapped = 0
-            for j in range(head, stop):
-                a = out[j - step]
-                b = d[j]
-                r = a + b
-                wrapped |= (a ^ r) & (b ^ r)
-                out[j] = r
-            if wrapped < 0:
-                bad[s] = True
+@numba.njit(parallel=True, cache=True, nogil=True)
+def _diff_int64_checked(x, offsets, width, step, out, bad):  # pragma: no cover
+    for s in numba.prange(offsets.shape[0] - 1):
+        start = offsets[s] * width
+        stop = offsets[s + 1] * width
+        head = min(start + step, stop)
+        for j in range(start, head):
+            out[j] = x[j]
+        wrapped = 0
+        for j in range(head, stop):
+            a = x[j]
+            b = x[j - step]
+            r = a - b
+            wrapped |= (a ^ b) & (a ^ r)
+            out[j] = r
+        if wrapped < 0:
+            bad[s] = True
 
-    @numba.njit(cache=True, nogil=True)
-    def _counting_order(codes, offsets):  # pragma: no cover
-        cursor = offsets[:-1].copy()
-        order = np.empty(codes.shape[0], dtype=np.int64)
-        for i in range(codes.shape[0]):
-            c = codes[i]
-            order[cursor[c]] = i
-            cursor[c] += 1
-        return order
+
+@numba.njit(parallel=True, cache=True, nogil=True)
+def _cumsum_float(d, offsets, width, step, out):  # pragma: no cover
+    for s in numba.prange(offsets.shape[0] - 1):
+        start = offsets[s] * width
+        stop = offsets[s + 1] * width
+        head = min(start + step, stop)
+        for j in range(start, head):
+            out[j] = d[j]
+        for j in range(head, stop):
+            out[j] = out[j - step] + d[j]
+
+
+@numba.njit(parallel=True, cache=True, nogil=True)
+def _cumsum_int64(d, offsets, width, step, out, bad):  # pragma: no cover
+    for s in numba.prange(offsets.shape[0] - 1):
+        start = offsets[s] * width
+        stop = offsets[s + 1] * width
+        head = min(start + step, stop)
+        for j in range(start, head):
+            out[j] = d[j]
+        wrapped = 0
+        for j in range(head, stop):
+            a = out[j - step]
+            b = d[j]
+            r = a + b
+            wrapped |= (a ^ r) & (b ^ r)
+            out[j] = r
+        if wrapped < 0:
+            bad[s] = True
+
+
+@numba.njit(cache=True, nogil=True)
+def _counting_order(codes, offsets):  # pragma: no cover
+    cursor = offsets[:-1].copy()
+    order = np.empty(codes.shape[0], dtype=np.int64)
+    for i in range(codes.shape[0]):
+        c = codes[i]
+        order[cursor[c]] = i
+        cursor[c] += 1
+    return order
 
 
 # --------------------------------------------------------------------------- numpy kernels

@@ -26,6 +26,7 @@ __all__ = [
     "check_finite",
     "check_int",
     "check_is_fitted",
+    "check_matrix",
     "check_number",
     "check_offsets",
     "check_random_state",
@@ -219,11 +220,12 @@ def check_device(device: Any) -> str:
     return str(check_choice("device", device, DEVICES))
 
 
-def check_random_state(seed: Any) -> np.random.Generator:
+def check_random_state(seed: Any, name: str = "random_state") -> np.random.Generator:
     """Turn a seed (``None``, an integer >= 0 or a ``numpy.random.Generator``) into a Generator.
 
     A Generator is returned as it is (so a caller's stream continues); ``None`` draws fresh
-    entropy; an integer always gives the same stream.
+    entropy; an integer always gives the same stream. ``name`` is the argument's name in the
+    message.
 
     Examples
     --------
@@ -241,7 +243,7 @@ def check_random_state(seed: Any) -> np.random.Generator:
     if seed is None:
         return np.random.default_rng()
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise fail("random_state", expected, repr(seed))
+        raise fail(name, expected, repr(seed))
     return np.random.default_rng(int(seed))
 
 
@@ -272,3 +274,43 @@ def check_is_fitted(estimator: Any, attributes: str | Iterable[str] | None = Non
         raise NotFittedError(
             f"this {type(estimator).__name__} is not fitted yet; call fit before using it"
         )
+
+
+def check_matrix(name: str, x: Any, *, n_rows: int | None = None, like: str = "X") -> np.ndarray:
+    """Return ``x`` as a C-contiguous float64 ``(n, p)`` array; 1-D input is one column.
+
+    A pandas DataFrame or Series is read through ``to_numpy()``. The values must be numeric
+    and finite; ``n_rows`` (optional) is the number of rows ``x`` must have, like ``like``.
+
+    Examples
+    --------
+    >>> check_matrix("X", [1, 2]).tolist()
+    [[1.0], [2.0]]
+    >>> check_matrix("X", [[1.0, 2.0], [np.nan, 3.0]])
+    Traceback (most recent call last):
+    ...
+    strokedelta.exceptions.ValidationError: X must be finite; got nan at row 1, column 0
+    >>> check_matrix("y", [1.0, 2.0], n_rows=3)
+    Traceback (most recent call last):
+    ...
+    strokedelta.exceptions.ValidationError: y must have 3 rows like X; got 2
+    """
+    arr = np.asarray(x.to_numpy() if hasattr(x, "to_numpy") else x)
+    if arr.dtype == object:
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError):
+            raise fail(name, "hold numbers", "non-numeric values") from None
+    if arr.dtype.kind not in "biuf":
+        raise fail(name, "have a numeric dtype", arr.dtype)
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        raise fail(name, "have shape (n,) or (n, p)", tuple(arr.shape))
+    arr = np.ascontiguousarray(arr, dtype=np.float64)
+    if not np.isfinite(arr).all():
+        where = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
+        raise fail(name, "be finite", f"{arr[where]} at row {where[0]}, column {where[1]}")
+    if n_rows is not None and arr.shape[0] != n_rows:
+        raise fail(name, f"have {n_rows} rows like {like}", arr.shape[0])
+    return arr

@@ -126,7 +126,7 @@ def to_deltas(x: Any, offsets: Any = None, *, order: int = 1, lag: int = 1) -> A
             raise fail("offsets", "be None when x is a Ragged (it has its own)", "offsets")
         return x.with_values(to_deltas(x.values, x.offsets, order=order, lag=lag))
     if _is_tensor(x):
-        from strokedelta import _torch_delta
+        from strokedelta import _torch_delta  # torch is heavy: imported only for tensors
 
         return _torch_delta.to_deltas(x, offsets, order=order, lag=lag)
     arr, offs, work = _prepare("x", x, offsets, order, lag)
@@ -171,7 +171,7 @@ def from_deltas(d: Any, offsets: Any = None, *, order: int = 1, lag: int = 1) ->
             raise fail("offsets", "be None when d is a Ragged (it has its own)", "offsets")
         return d.with_values(from_deltas(d.values, d.offsets, order=order, lag=lag))
     if _is_tensor(d):
-        from strokedelta import _torch_delta
+        from strokedelta import _torch_delta  # torch is heavy: imported only for tensors
 
         return _torch_delta.from_deltas(d, offsets, order=order, lag=lag)
     arr, offs, work = _prepare("d", d, offsets, order, lag)

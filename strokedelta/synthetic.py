@@ -24,19 +24,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from strokedelta._validation import check_choice, check_int, check_number, fail
+from strokedelta._validation import (
+    check_choice,
+    check_int,
+    check_number,
+    check_random_state,
+    fail,
+)
 from strokedelta.delta import from_deltas
 from strokedelta.ragged import Ragged, offsets_from_lengths
-from strokedelta.sketch.drawings import Drawings
+from strokedelta.sketch import Drawings
 
 __all__ = ["SHAPES", "shape_template", "synthetic_drawings", "synthetic_series"]
 
 #: The drawing kinds :func:`synthetic_drawings` knows (``house`` and ``face`` have several strokes).
 SHAPES = ("circle", "square", "triangle", "star", "spiral", "zigzag", "house", "face")
-
-
-def _rng(seed: Any) -> np.random.Generator:
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
 
 def _resample(vertices: Any, n: int) -> np.ndarray:
@@ -193,24 +195,55 @@ def synthetic_drawings(
     noise = check_number("noise", noise, minimum=0.0)
     shift = check_number("shift", shift)
     rotation = check_number("rotation", rotation, minimum=0.0)
+    low, high = _check_size(size)
+    chosen = _check_kinds(kinds)
+    rng = check_random_state(seed, "seed")
+    pick = rng.integers(0, len(chosen), n)
+    points, pen = _place_kinds(chosen, pick, rng, canvas, (low, high), rotation, noise)
+    values = points.values + shift
+    values = np.rint(values).astype(np.int64) if integer else values
+    meta = pd.DataFrame(
+        {"key_id": [str(i + 1) for i in range(n)], "word": [chosen[k] for k in pick.tolist()]}
+    )
+    return Drawings.from_absolute(Ragged(values, points.offsets), pen, meta)
+
+
+def _check_size(size: tuple[float, float]) -> tuple[float, float]:
     low, high = (check_number("size", s, positive=True) for s in size)
     if not low <= high <= 1.0:
         raise fail("size", "be a range (low, high) with 0 < low <= high <= 1", tuple(size))
+    return low, high
+
+
+def _check_kinds(kinds: Sequence[str] | None) -> list[str]:
     chosen = list(SHAPES if kinds is None else kinds)
     if not chosen:
         raise fail("kinds", "name at least one kind", "an empty list")
     for kind in chosen:
         check_choice("kind", kind, SHAPES)
-    rng = _rng(seed)
-    pick = rng.integers(0, len(chosen), n)
+    return chosen
+
+
+def _place_kinds(
+    chosen: list[str],
+    pick: np.ndarray,
+    rng: np.random.Generator,
+    canvas: float,
+    size: tuple[float, float],
+    rotation: float,
+    noise: float,
+) -> tuple[Ragged, np.ndarray]:
+    """Absolute points per drawing and the flat pen column, drawing ``i`` of kind ``pick[i]``.
+
+    The kinds are drawn one after the other (all drawings of the first kind, then the second,
+    ...) from ``rng`` and put back in drawing order.
+    """
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     for k, kind in enumerate(chosen):
         members = np.flatnonzero(pick == k)
         if len(members) == 0:
             continue
-        points, pen, per = _place_kind(
-            kind, len(members), rng, canvas, (low, high), rotation, noise
-        )
+        points, pen, per = _place_kind(kind, len(members), rng, canvas, size, rotation, noise)
         parts.append((members, points, pen, np.full(len(members), per, dtype=np.int64)))
     members = np.concatenate([p[0] for p in parts])
     batch = Ragged(
@@ -219,13 +252,7 @@ def synthetic_drawings(
     )
     pens = Ragged(np.concatenate([p[2] for p in parts]), batch.offsets)
     order = np.argsort(members, kind="stable")
-    batch, pens = batch.take(order), pens.take(order)
-    values = batch.values + shift
-    values = np.rint(values).astype(np.int64) if integer else values
-    meta = pd.DataFrame(
-        {"key_id": [str(i + 1) for i in range(n)], "word": [chosen[k] for k in pick.tolist()]}
-    )
-    return Drawings.from_absolute(Ragged(values, batch.offsets), pens.values, meta)
+    return batch.take(order), pens.take(order).values
 
 
 def synthetic_series(
@@ -296,36 +323,74 @@ def synthetic_series(
     spread = check_number("spread", spread, positive=True)
     drift = check_number("drift", drift, minimum=0.0)
     shift = check_number("shift", shift)
-    rng = _rng(seed)
-    if weights is None:
-        w = np.concatenate([[2.0], rng.uniform(-3, 3, n_features - 1)])
-    else:
-        w = np.array([check_number("weights", v) for v in weights], dtype=np.float64)
-        if len(w) != n_features:
-            raise fail("weights", f"have one value per feature ({n_features})", len(w))
+    rng = check_random_state(seed, "seed")
+    w = _series_weights(weights, n_features, rng)
     lengths = np.full(n_groups, n_rows // n_groups, dtype=np.int64)
     lengths[: n_rows % n_groups] += 1
     offsets = offsets_from_lengths(lengths)
-    group = np.repeat(np.arange(n_groups), lengths)
-    t = np.arange(n_rows) - np.repeat(offsets[:-1], lengths)
-    if walk:
-        steps = rng.normal(0.0, spread / 10, (n_rows, n_features))
-        steps[offsets[:-1]] = rng.uniform(0, spread, (n_groups, n_features))
-        x = from_deltas(steps, offsets)
-    else:
-        x = rng.uniform(0, spread, (n_rows, n_features))
-    y = x @ w + bias + rng.normal(0.0, noise, n_rows)
+    x = _series_features(offsets, n_features, spread, walk, rng)
+    y = _series_target(x, w, bias, noise, drift, offsets, rng)
+    return _series_frame(offsets, x + shift, y + shift * w.sum(), w, bias)
+
+
+def _series_target(
+    x: np.ndarray,
+    w: np.ndarray,
+    bias: float,
+    noise: float,
+    drift: float,
+    offsets: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """``y = X w + b + noise``, plus a per-group random-walk level when ``drift > 0``."""
+    y = x @ w + bias + rng.normal(0.0, noise, len(x))
     if drift > 0:
-        wander = rng.normal(0.0, drift, n_rows)
+        wander = rng.normal(0.0, drift, len(x))
         wander[offsets[:-1]] = 0.0
         y = y + from_deltas(wander, offsets)
-    x = x + shift
-    y = y + shift * w.sum()
+    return y
+
+
+def _series_frame(
+    offsets: np.ndarray, x: np.ndarray, y: np.ndarray, w: np.ndarray, bias: float
+) -> pd.DataFrame:
+    """The frame ``group``, ``t``, features, ``y``, with the true weights and bias in attrs."""
+    lengths = np.diff(offsets)
+    n_features = x.shape[1]
     names = ["x"] if n_features == 1 else [f"x{i + 1}" for i in range(n_features)]
-    frame = pd.DataFrame({"group": group, "t": t})
+    frame = pd.DataFrame(
+        {
+            "group": np.repeat(np.arange(len(lengths)), lengths),
+            "t": np.arange(len(x)) - np.repeat(offsets[:-1], lengths),
+        }
+    )
     for i, name in enumerate(names):
         frame[name] = x[:, i]
     frame["y"] = y
     frame.attrs["weights"] = w.tolist()
     frame.attrs["bias"] = bias
     return frame
+
+
+def _series_weights(
+    weights: Sequence[float] | None, n_features: int, rng: np.random.Generator
+) -> np.ndarray:
+    """The true weights: given ones checked, else 2 and seeded values in [-3, 3] after it."""
+    if weights is None:
+        return np.concatenate([[2.0], rng.uniform(-3, 3, n_features - 1)])
+    w = np.array([check_number("weights", v) for v in weights], dtype=np.float64)
+    if len(w) != n_features:
+        raise fail("weights", f"have one value per feature ({n_features})", len(w))
+    return w
+
+
+def _series_features(
+    offsets: np.ndarray, n_features: int, spread: float, walk: bool, rng: np.random.Generator
+) -> np.ndarray:
+    """Features ``(n_rows, n_features)``: uniform in ``[0, spread)``, or per-group random walks."""
+    n_rows, n_groups = int(offsets[-1]), len(offsets) - 1
+    if not walk:
+        return rng.uniform(0, spread, (n_rows, n_features))
+    steps = rng.normal(0.0, spread / 10, (n_rows, n_features))
+    steps[offsets[:-1]] = rng.uniform(0, spread, (n_groups, n_features))
+    return from_deltas(steps, offsets)

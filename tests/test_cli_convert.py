@@ -151,9 +151,3 @@ def test_stats_split_needs_splits(real_data):
     result = run("stats", real_data / "quickdraw_cat_simplified.ndjson", "--split", "train")
     assert result.exit_code == 1
     assert "split='train' needs a file with a 'split' column" in result.output
-
-
-def test_scale_factor_matches_numpy(real_data):
-    d = read_drawings(real_data / "aaron_sheep.npz", split="train")
-    pooled = np.concatenate([d.strokes.values[:, 0], d.strokes.values[:, 1]]).astype(float)
-    assert d.describe()["scale_factor"] == pytest.approx(np.std(pooled), rel=1e-12)

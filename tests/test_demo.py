@@ -1,4 +1,5 @@
-"""``strokedelta demo --quick``: every file, the report's findings and the printed tables."""
+"""``strokedelta demo --quick``: every file, the report's findings and the printed tables; the
+result object ``run_demo`` returns, the demo's stages, and the demos behind the scripts."""
 
 from __future__ import annotations
 
@@ -11,8 +12,25 @@ import pytest
 from click.testing import CliRunner
 
 from strokedelta.cli import main
-from strokedelta.experiments import SHIFT_COLUMNS, SKETCH_SHIFT_COLUMNS
+from strokedelta.demo import (
+    STAGES,
+    DemoResult,
+    StageTimer,
+    continue_drawings,
+    conversion_table,
+    key_tables,
+    loss_curve_runs,
+    notebook_demo,
+    run_demo,
+    series_model_table,
+    sketch_demo,
+)
+from strokedelta.demo.notebook import NOTEBOOK_EPOCHS
+from strokedelta.experiments import SHIFT_COLUMNS, SKETCH_SHIFT_COLUMNS, write_csv
 from strokedelta.io import read_drawings
+from strokedelta.models import NextDeltaRegressor
+from strokedelta.sketch import Drawings
+from strokedelta.synthetic import synthetic_drawings, synthetic_series
 
 REPO = Path(__file__).resolve().parents[1]
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -103,3 +121,132 @@ def test_demo_reports_a_missing_data_file_in_one_line(tmp_path):
     result = CliRunner().invoke(main, ["demo", "--quick", "--data", str(tmp_path / "no.ndjson")])
     assert result.exit_code == 2
     assert "does not exist" in result.output
+
+
+@pytest.fixture(scope="module")
+def demo_result(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
+    out = tmp_path_factory.mktemp("demo-api") / "out"
+    return run_demo(out, quick=True, device="cpu", progress=False)
+
+
+def test_run_demo_returns_its_tables_and_every_file_it_wrote(demo_result):
+    result = demo_result
+    assert result.report == result.out_dir / "report.md"
+    assert result.files[-1] == result.report
+    on_disk = {p.name for p in result.out_dir.iterdir()}
+    assert {p.name for p in result.files} == on_disk
+    assert list(result.timings) == list(STAGES)
+    assert result.device == "cpu"
+    assert result.n_drawings == 150
+    for name, table in (
+        ("shift.csv", result.shift),
+        ("sketch_shift.csv", result.sketch_shift),
+        ("drift.csv", result.drift),
+        ("series_models.csv", result.series_models),
+    ):
+        back = pd.read_csv(result.out_dir / name)
+        pd.testing.assert_frame_equal(back, table.reset_index(drop=True), check_dtype=False)
+    with pytest.raises(AttributeError):
+        result.report = Path("elsewhere.md")  # frozen
+
+
+def test_key_tables_come_from_the_result_not_from_files(demo_result):
+    text = key_tables(demo_result)
+    assert text.startswith("Shift experiment (absolute vs delta, SGD batch 10):")
+    assert "Sketch models under translation (px):" in text
+    (demo_result.out_dir / "shift.csv").write_text("model,lr\nstale,1\n")
+    (demo_result.out_dir / "sketch_shift.csv").unlink()
+    try:
+        assert key_tables(demo_result) == text  # a stale or missing file is never shown
+    finally:
+        write_csv(demo_result.shift, demo_result.out_dir / "shift.csv")
+        write_csv(demo_result.sketch_shift, demo_result.out_dir / "sketch_shift.csv")
+
+
+def test_demo_cli_prints_what_the_result_holds(demo_run, demo_result):
+    _, output = demo_run
+    assert output.split("\nReport: ")[0].strip() == key_tables(demo_result)  # same seed
+
+
+def test_conversion_table_writes_reads_back_and_compares(tmp_path):
+    table = conversion_table(synthetic_drawings(4, seed=2), tmp_path)
+    assert table["file"].tolist() == [
+        "drawings.ndjson",
+        "drawings.npz",
+        "drawings.parquet",
+        "drawings_stroke5.npy",
+    ]
+    assert (table["round trip exact"] == "yes").all()
+    for name, size in zip(table["file"], table["bytes"]):
+        assert (tmp_path / name).stat().st_size == size
+
+
+def test_series_model_table_has_both_models_at_both_shifts():
+    series = synthetic_series(300, n_features=2, n_groups=3, walk=True, seed=1)
+    table = series_model_table(series, "cpu", 1)
+    assert table[["model", "shift"]].values.tolist() == [
+        ["absolute", 0.0],
+        ["delta", 0.0],
+        ["absolute", 1000.0],
+        ["delta", 1000.0],
+    ]
+    delta = table[table["model"] == "delta"]["rmse"].to_numpy()
+    np.testing.assert_allclose(delta[0], delta[1], rtol=1e-6)  # shift invariant
+    assert (table["rmse_ratio"] >= 1 - 1e-9).all()
+
+
+def test_loss_curve_runs_name_the_epoch_a_run_diverged_at():
+    curves = loss_curve_runs("cpu", 0, 5, shifts=(0.0, 1000.0))
+    absolute = {c.label: c for c in curves if c.model == "absolute"}
+    shifted = absolute["x + 1000, SGD lr=0.01"]
+    assert shifted.history is None
+    assert re.fullmatch(r"epoch \d+", shifted.diverged), shifted.diverged
+    assert all(c.history is not None and len(c.history) == 5 for c in curves if c.model == "delta")
+
+
+def test_continued_drawings_flag_only_the_continuation():
+    drawings = synthetic_drawings(20, seed=4)
+    model = NextDeltaRegressor(epochs=3, device="cpu", random_state=0).fit(drawings)
+    rolled, flags = continue_drawings(model, drawings, steps=6, limit=5)
+    assert len(rolled) == 5
+    assert flags.shape == (rolled.n_points,)
+    assert int(flags.sum()) == 5 * 6
+    line = Drawings.from_polylines([[[[0, 1], [0, 1]]]])
+    assert continue_drawings(model, line, steps=6) is None
+
+
+def test_stage_timer_times_each_stage_in_order():
+    clock = StageTimer(("a", "b"), show=False)
+    with clock("b"):
+        pass
+    with clock("a"):
+        pass
+    clock.close()
+    assert list(clock.seconds) == ["b", "a"]
+    assert all(s >= 0 for s in clock.seconds.values())
+
+
+def test_notebook_demo_tells_both_experiments():
+    lines = list(notebook_demo(quick=True, seed=0))
+    text = "\n".join(lines)
+    assert lines[0].startswith("Experiment 1")
+    assert "Epoch [200/200]" in text
+    assert "Training stopped: training diverged at epoch" in text
+    assert text.count("w = 10.0000") == 4
+    assert NOTEBOOK_EPOCHS["quick"] == 200
+
+
+def test_sketch_demo_writes_its_pictures(tmp_path):
+    lines = list(
+        sketch_demo(
+            REPO / "data" / "quickdraw_cat_raw_sample.ndjson",
+            REPO / "data" / "quickdraw_cat_sample.ndjson",
+            tmp_path,
+            quick=True,
+        )
+    )
+    text = "\n".join(lines)
+    assert "identical to Google's simplified drawing for" in text
+    assert "drawings_stroke5.npy" in text
+    assert (tmp_path / "rollouts.png").read_bytes()[:8] == PNG
+    assert (tmp_path / "rollouts.svg").read_text().startswith("<svg")

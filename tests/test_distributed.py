@@ -15,7 +15,7 @@ from strokedelta.distributed import client_for, convert_files, delta_dask_frame,
 from strokedelta.exceptions import DeltaOverflowError, FormatError, ValidationError
 from strokedelta.io import read_drawings
 from strokedelta.sketch.simplify import simplify_drawings
-from strokedelta.tabular import DeltaTransformer
+from strokedelta.transformer import DeltaTransformer
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "quickdraw_cat_sample.ndjson"
 

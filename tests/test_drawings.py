@@ -221,18 +221,3 @@ def test_float32_origin_coordinates_round_trip_exactly():
     y = rng.uniform(40, 800, 500).astype(np.float32).astype(np.float64)
     nested = [[[x[:300].tolist(), y[:300].tolist()], [x[300:].tolist(), y[300:].tolist()]]]
     assert Drawings.from_polylines(nested).to_polylines() == nested
-
-
-def test_describe_summarises():
-    d = two_drawings()
-    info = d.describe(scale_factor=False)
-    assert info["drawings"] == 2
-    assert info["points"] == 5
-    assert info["strokes"] == 3
-    assert info["points_per_drawing"]["min"] == 2
-    assert info["points_per_drawing"]["max"] == 3
-    assert info["x_range"] == [0, 3]
-    assert info["y_range"] == [0, 9]
-    assert info["dx_range"] == [0, 3]
-    assert info["dy_range"] == [0, 4]
-    assert info["strokes_per_drawing_mean"] == 1.5

@@ -1,4 +1,4 @@
-"""The shift, sketch-shift and drift experiments: their tables, facts, files and CLI."""
+"""The shift, sketch-shift and drift experiments: their tables, facts, files, metrics and CLI."""
 
 from __future__ import annotations
 
@@ -9,22 +9,30 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from strokedelta import ValidationError
+from strokedelta import TrainingDivergedError, ValidationError
 from strokedelta.cli import main
 from strokedelta.experiments import (
+    OUTPUTS,
     SHIFT_COLUMNS,
     SKETCH_SHIFT_COLUMNS,
+    ExperimentRun,
     drift_experiment,
+    epochs_to_converge,
+    output_dir,
+    rmse,
+    run_experiment_files,
     shift_experiment,
     shift_findings,
     shift_summary,
     sketch_shift_experiment,
     translate_drawings,
+    write_csv,
 )
 from strokedelta.experiments.runner import experiment_settings, run_experiment
 from strokedelta.experiments.sketch_shift import drawing_prefixes, rollout_cuts, split_drawings
+from strokedelta.models import AbsoluteLinearRegressor
 from strokedelta.sketch import Drawings
-from strokedelta.synthetic import synthetic_drawings
+from strokedelta.synthetic import synthetic_drawings, synthetic_series
 
 REPO = Path(__file__).resolve().parents[1]
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -213,3 +221,42 @@ def test_experiment_command_reports_bad_data_in_one_line(tmp_path):
     assert result.exit_code == 1
     assert result.output.startswith("Error: data must be given only for the sketch-shift")
     assert "Traceback" not in result.output
+
+
+def test_run_experiment_files_gives_the_table_and_the_files_written(tmp_path):
+    run = run_experiment_files("drift", tmp_path, quick=True, seed=2, device="auto")
+    assert isinstance(run, ExperimentRun)
+    assert [p.name for p in run.files] == list(OUTPUTS["drift"])
+    assert all(p.parent == tmp_path and p.stat().st_size > 0 for p in run.files)
+    assert run.key_table() is run.table
+    assert "delta, wandering target" in run.key_table_text()
+    pd.testing.assert_frame_equal(run.table, run_experiment("drift", quick=True, seed=2))
+    assert run_experiment_files("drift", None, quick=True).files == ()
+    with pytest.raises(ValidationError, match="device must be one of 'auto', 'cpu', 'cuda'"):
+        run_experiment_files("drift", quick=True, device="gpu")
+
+
+def test_shift_run_shows_its_summary(shift_table):
+    run = ExperimentRun("shift", shift_table)
+    pd.testing.assert_frame_equal(run.key_table(), shift_summary(shift_table))
+    assert run.key_table_text().splitlines()[0].split()[:2] == ["model", "lr"]
+
+
+def test_metrics_and_outputs(tmp_path):
+    assert rmse(np.array([1.0, 1.0]), np.array([4.0, 5.0])) == pytest.approx(np.sqrt(12.5))
+    assert epochs_to_converge(np.array([5.0, 1.0, 1.0])) == 2
+    folder = output_dir(tmp_path / "a" / "b")
+    assert folder.is_dir()
+    path = write_csv(pd.DataFrame({"x": [0.1, 1 / 3]}), folder / "t.csv")
+    assert pd.read_csv(path)["x"].tolist() == [0.1, 1 / 3]  # exact floats
+
+
+def test_diverged_runs_carry_their_epoch_and_lr():
+    frame = synthetic_series(100, n_groups=2, weights=[2.0], shift=1000.0, seed=0)
+    model = AbsoluteLinearRegressor(optimizer="sgd", lr=0.01, batch_size=10, epochs=5)
+    with pytest.raises(TrainingDivergedError) as caught:
+        model.fit(frame[["x"]], frame["y"], groups=frame["group"])
+    assert isinstance(caught.value.epoch, int)
+    assert 1 <= caught.value.epoch <= 5
+    assert caught.value.lr == 0.01
+    assert f"epoch {caught.value.epoch} of 5" in str(caught.value)

@@ -8,8 +8,8 @@ import stat
 
 import pytest
 
-from strokedelta import FormatError
 from strokedelta._files import atomic_path, open_text_input, suffix_of
+from strokedelta.exceptions import FileAccessError
 
 
 def test_atomic_path_renames_on_success_with_normal_permissions(tmp_path):
@@ -41,7 +41,7 @@ def test_open_text_input_reads_gzip_and_names_missing_files(tmp_path):
     with open_text_input(path) as handle:
         assert handle.read() == "hello\n"
     missing = open_text_input(tmp_path / "nope.txt")
-    with pytest.raises(FormatError, match=r"nope\.txt: cannot open file: No such file"):
+    with pytest.raises(FileAccessError, match=r"nope\.txt: cannot open file: No such file"):
         missing.__enter__()
 
 

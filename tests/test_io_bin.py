@@ -10,7 +10,6 @@ import pytest
 
 from strokedelta.exceptions import FormatError, ValidationError
 from strokedelta.io import ReadReport, read_drawings, write_drawings
-from strokedelta.io.quickdraw_bin import encode_bin, parse_bin
 from strokedelta.sketch import Drawings
 
 
@@ -60,16 +59,24 @@ RECORDS = [
 ]
 
 
+def bin_file(folder, name: str, data: bytes):
+    """``data`` written to ``folder / name``, the path returned."""
+    path = folder / name
+    path.write_bytes(data)
+    return path
+
+
 def test_parsing_agrees_with_the_struct_reference(tmp_path):
     data = b"".join(reference_record(*r) for r in RECORDS)
-    d = parse_bin(np.frombuffer(data, dtype=np.uint8), "ref.bin")
+    d = read_drawings(bin_file(tmp_path, "ref.bin", data))
     assert d.strokes.values.dtype == np.int16
     assert d.to_polylines() == [[[list(x), list(y)] for x, y in r[4]] for r in RECORDS]
     assert d.meta["key_id"].tolist() == ["5201136883597312", "18446744073709551615"]
     assert d.meta["countrycode"].tolist() == ["VE", "US"]
     assert d.meta["recognized"].tolist() == [True, False]
     assert d.meta["timestamp"].tolist() == ["2017-03-02 23:25:10 UTC", "1970-01-01 00:00:00 UTC"]
-    assert encode_bin(d) == data
+    write_drawings(d, tmp_path / "again.bin")
+    assert (tmp_path / "again.bin").read_bytes() == data
 
 
 def test_real_simplified_files_round_trip_through_bin(real_data, tmp_path):
@@ -100,7 +107,7 @@ def test_real_simplified_files_round_trip_through_bin(real_data, tmp_path):
         assert (tmp_path / "y.bin").read_bytes() == data
 
 
-def test_every_truncation_names_the_record():
+def test_every_truncation_names_the_record(tmp_path):
     data = b"".join(reference_record(*r) for r in RECORDS)
     first = len(reference_record(*RECORDS[0]))
     for cut in range(1, len(data)):
@@ -108,11 +115,9 @@ def test_every_truncation_names_the_record():
             continue
         record = 0 if cut < first else 1
         with pytest.raises(FormatError, match=f"cut.bin, record {record}: file is truncated"):
-            parse_bin(np.frombuffer(data[:cut], dtype=np.uint8), "cut.bin")
+            read_drawings(bin_file(tmp_path, "cut.bin", data[:cut]))
     report = ReadReport()
-    kept = parse_bin(
-        np.frombuffer(data[:-1], dtype=np.uint8), "cut.bin", errors="skip", report=report
-    )
+    kept = read_drawings(bin_file(tmp_path, "cut.bin", data[:-1]), errors="skip", report=report)
     assert len(kept) == 1
     assert report.skipped == 1
 
@@ -136,11 +141,12 @@ def test_truncated_file_on_disk(tmp_path):
         (reference_record(1, b"US", 3, 0, [([1], [1])]), "record 1: recognized must be 0 or 1"),
     ],
 )
-def test_malformed_records_are_named(record, message):
+def test_malformed_records_are_named(tmp_path, record, message):
     data = reference_record(*RECORDS[0]) + record + reference_record(*RECORDS[1])
+    path = bin_file(tmp_path, "m.bin", data)
     with pytest.raises(FormatError, match=f"m.bin, {message}"):
-        parse_bin(np.frombuffer(data, dtype=np.uint8), "m.bin")
-    kept = parse_bin(np.frombuffer(data, dtype=np.uint8), "m.bin", errors="skip")
+        read_drawings(path)
+    kept = read_drawings(path, errors="skip")
     assert kept.meta["key_id"].tolist() == ["5201136883597312", "18446744073709551615"]
 
 

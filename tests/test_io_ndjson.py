@@ -11,8 +11,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from strokedelta.exceptions import FormatError, ValidationError
-from strokedelta.io import ReadReport, iter_drawings, read_drawings, write_drawings
+from strokedelta.exceptions import FileAccessError, FormatError, ValidationError
+from strokedelta.io import (
+    ReadReport,
+    convert_drawings,
+    drawings_files,
+    iter_drawings,
+    read_drawings,
+    write_drawings,
+)
 from strokedelta.io import quickdraw_ndjson as nd
 from strokedelta.sketch import Drawings
 
@@ -29,9 +36,9 @@ COUNTS = {
 def parser(request, monkeypatch):
     """Run a test with each parse path: the compiled scanner, pyarrow, or line by line."""
     if request.param != "compiled":
-        monkeypatch.setattr(nd, "_parse_compiled", lambda *a: None)
+        monkeypatch.setattr(nd, "parse_compiled", lambda *a: None)
     if request.param == "lines":
-        monkeypatch.setattr(nd, "_parse_arrow", lambda *a: None)
+        monkeypatch.setattr(nd, "parse_arrow", lambda *a: None)
     return request.param
 
 
@@ -242,8 +249,8 @@ def test_errors_policy_is_checked(tmp_path):
         read_drawings(tmp_path / "x.ndjson", errors="ignore")
 
 
-def test_missing_file_is_a_format_error(tmp_path):
-    with pytest.raises(FormatError, match=r"nothing.ndjson: cannot open file"):
+def test_missing_file_is_a_file_access_error(tmp_path):
+    with pytest.raises(FileAccessError, match=r"nothing.ndjson: cannot open file"):
         read_drawings(tmp_path / "nothing.ndjson")
 
 
@@ -289,16 +296,14 @@ def test_explicit_nulls_are_missing_values(tmp_path, parser):
 
 
 def test_one_thread_mode_gives_the_same_drawings(real_data, tmp_path, monkeypatch):
-    import strokedelta.io as sio
-
     source = real_data / "quickdraw_cat_raw.ndjson"
     threaded = Drawings.concat(list(iter_drawings(source, chunk_size=4)))
-    sio.convert_drawings(source, tmp_path / "threaded.parquet", chunk_size=4)
+    convert_drawings(source, tmp_path / "threaded.parquet", chunk_size=4)
     monkeypatch.setattr(nd, "threads_allowed", lambda: False)
-    monkeypatch.setattr(sio, "threads_allowed", lambda: False)
+    monkeypatch.setattr(drawings_files, "threads_allowed", lambda: False)
     single = Drawings.concat(list(iter_drawings(source, chunk_size=4)))
     assert single.equals(threaded)
-    assert sio.convert_drawings(source, tmp_path / "single.parquet", chunk_size=4) == (25, 6013)
+    assert convert_drawings(source, tmp_path / "single.parquet", chunk_size=4) == (25, 6013)
     assert read_drawings(tmp_path / "single.parquet").equals(
         read_drawings(tmp_path / "threaded.parquet")
     )

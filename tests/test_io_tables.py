@@ -12,8 +12,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from strokedelta.exceptions import FormatError
-from strokedelta.io.tables import decimal_places, read_table, table_format, write_table
+from strokedelta.exceptions import FileAccessError, FormatError
+from strokedelta.io.tables import (
+    decimal_places,
+    read_table,
+    round_to_source_decimals,
+    table_format,
+    write_table,
+)
 
 SUFFIXES = [".csv", ".csv.gz", ".parquet"]
 
@@ -123,7 +129,7 @@ def test_bad_files_are_named(tmp_path, name, content, message):
 @pytest.mark.parametrize("suffix", SUFFIXES)
 def test_missing_file_is_named(tmp_path, suffix):
     path = tmp_path / f"absent{suffix}"
-    with pytest.raises(FormatError, match=r"absent\.[a-z.]+: cannot open file: No such file"):
+    with pytest.raises(FileAccessError, match=r"absent\.[a-z.]+: cannot open file: No such file"):
         read_table(path)
 
 
@@ -165,3 +171,31 @@ def test_unwritable_target_names_the_target(tmp_path):
 )
 def test_decimal_places(values, places):
     assert decimal_places(values) == places
+
+
+def test_round_to_source_decimals_keeps_the_decimals_of_text():
+    source = pd.DataFrame({"x": [0.1, 0.3, 0.6], "n": [1, 2, 3], "note": list("abc")})
+    deltas = source.copy()
+    deltas["x"] = np.diff(source["x"].to_numpy(), prepend=0.0)
+    assert deltas["x"].tolist() != [0.1, 0.2, 0.3]  # binary rounding noise
+
+    def undo(frame):
+        return frame.assign(x=frame["x"].cumsum())
+
+    rounded = round_to_source_decimals(deltas, source, undo, ["x", "n"])
+    assert rounded["x"].tolist() == [0.1, 0.2, 0.3]
+    assert rounded["n"].tolist() == [1, 2, 3]
+    assert rounded is not deltas
+    assert deltas["x"].tolist() != [0.1, 0.2, 0.3]  # the input is not modified
+
+
+def test_round_to_source_decimals_leaves_columns_it_cannot_round_exactly():
+    source = pd.DataFrame({"x": [0.1, 0.3], "y": [0.1 + 0.2, 1.0]})
+    result = pd.DataFrame({"x": [0.1049, 0.2], "y": [0.5, 0.25]})
+
+    def wrong(frame):
+        return frame.assign(x=frame["x"] * 2.0)
+
+    same = round_to_source_decimals(result, source, wrong, ["x", "y"])
+    pd.testing.assert_frame_equal(same, result, check_exact=True)
+    assert round_to_source_decimals(result, source, wrong, ["y"]) is result  # no decimals

@@ -332,3 +332,77 @@ def test_a_diverging_delta_model_points_to_the_scaling():
     assert _fitted_attributes(model) == []
     with pytest.raises(NotFittedError, match="not fitted yet"):
         model.predict(x)
+
+
+def test_not_fitted_message_is_the_one_of_check_is_fitted():
+    for cls in (DeltaLinearRegressor, AbsoluteLinearRegressor):
+        name = cls.__name__
+        with pytest.raises(NotFittedError, match=f"^this {name} is not fitted yet; call fit"):
+            cls().predict([1.0])
+
+
+def test_non_numeric_and_badly_shaped_data_is_named():
+    with pytest.raises(ValidationError, match="X must hold numbers; got non-numeric values"):
+        DeltaLinearRegressor().fit(np.array(["a", 1, 2], dtype=object), [1.0, 2.0, 3.0])
+    with pytest.raises(ValidationError, match=r"X must have shape \(n,\) or \(n, p\); got"):
+        DeltaLinearRegressor().fit(np.zeros((3, 1, 1)), [1.0, 2.0, 3.0])
+    with pytest.raises(ValidationError, match="y must have a numeric dtype; got <U1"):
+        DeltaLinearRegressor().fit([1.0, 2.0, 3.0], ["a", "b", "c"])
+
+
+def test_resolve_device_is_public_and_checks_once():
+    from strokedelta.models import resolve_device  # the public face the CLI and demo use
+
+    assert resolve_device("cpu").type == "cpu"
+    assert resolve_device("auto").type in ("cpu", "cuda")
+    with pytest.raises(ValidationError, match="device must be one of 'auto', 'cpu', 'cuda'"):
+        resolve_device("tpu")
+
+
+# ----------------------------------------------------------------------- tables in and out
+def _frame() -> pd.DataFrame:
+    frame = pd.DataFrame({"g": ["a", "a", "b", "b"], "x": [0.0, 1.0, 0.0, 1.0]})
+    frame["y"] = 2 * frame.x + np.where(frame.g == "a", 1.0, 5.0)
+    return frame
+
+
+def test_rmse_is_the_root_mean_squared_error_of_predict():
+    frame = _frame()
+    model = DeltaLinearRegressor(solver="lstsq").fit(frame[["x"]], frame.y)
+    pred = model.predict(frame[["x"]])
+    assert model.rmse(frame[["x"]], frame.y) == float(np.sqrt(np.mean((pred - frame.y) ** 2)))
+    grouped = DeltaLinearRegressor(solver="lstsq").fit(frame[["x"]], frame.y, frame.g)
+    assert grouped.rmse(frame[["x"]], frame.y, frame.g) == pytest.approx(0.0, abs=1e-12)
+    two = AbsoluteLinearRegressor(solver="lstsq").fit(frame[["x"]], frame[["y", "x"]])
+    # y misses its group offset by 2 on every row, x is exact: sqrt((4 + 0) / 2)
+    assert two.rmse(frame[["x"]], frame[["y", "x"]]) == pytest.approx(np.sqrt(2), abs=1e-12)
+
+
+def test_predict_frame_adds_named_prediction_columns_with_group_intercepts():
+    frame = _frame()
+    model = DeltaLinearRegressor(solver="lstsq").fit(frame[["x"]], frame.y, frame.g)
+    out = model.predict_frame(frame)
+    assert list(out.columns) == ["g", "x", "y", "y_pred"]
+    np.testing.assert_allclose(out.y_pred, frame.y, atol=1e-9)  # per-group anchors
+    assert list(frame.columns) == ["g", "x", "y"]  # the input is not modified
+    assert list(model.predict_frame(frame.drop(columns="g"), "guess").columns) == [
+        "x",
+        "y",
+        "guess",
+    ]
+    assert model.prediction_columns() == ["y_pred"]
+
+
+def test_prediction_columns_of_several_or_unnamed_targets():
+    frame = _frame()
+    two = AbsoluteLinearRegressor(solver="lstsq").fit(frame[["x"]], frame[["y", "x"]])
+    assert two.prediction_columns() == ["y_pred", "x_pred"]
+    with pytest.raises(ValidationError, match="column must be None for a model of 2 targets"):
+        two.prediction_columns("guess")
+    unnamed = AbsoluteLinearRegressor(solver="lstsq").fit(frame[["x"]], frame[["y", "x"]].values)
+    assert unnamed.prediction_columns() == ["y0_pred", "y1_pred"]
+    bare = AbsoluteLinearRegressor(solver="lstsq").fit(frame.x.values, frame.y.values)
+    with pytest.raises(ValidationError, match="the model must be trained with column names"):
+        bare.predict_frame(frame)
+    with pytest.raises(NotFittedError):
+        AbsoluteLinearRegressor().prediction_columns()

@@ -10,7 +10,15 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from strokedelta.exceptions import NotFittedError, TrainingDivergedError, ValidationError
-from strokedelta.models import NextDeltaRegressor, NextPointRegressor, next_step_windows
+from strokedelta.io import read_drawings
+from strokedelta.models import (
+    DeltaLinearRegressor,
+    NextDeltaRegressor,
+    NextPointRegressor,
+    NextStepRegressor,
+    next_step_windows,
+    round_to_pixels,
+)
 from strokedelta.ragged import Ragged
 from strokedelta.sketch import Drawings
 
@@ -144,8 +152,6 @@ def test_a_diverging_sketch_model_stays_unfitted(cls):
 def sheep():
     if not REAL.is_dir():
         pytest.skip(f"real data folder not found: {REAL}")
-    from strokedelta.io import read_drawings
-
     path = REAL / "aaron_sheep.npz"
     train = read_drawings(path, split="train")
     test = read_drawings(path, split="test")
@@ -172,3 +178,34 @@ def test_on_real_sheep_gradient_training_matches_the_closed_form(sheep):
     trained = NextDeltaRegressor(window=3).fit(train[:500])
     assert trained.rmse(test) == pytest.approx(closed.rmse(test), rel=0.01)
     assert trained.rmse(_translate(test, 1000)) == pytest.approx(trained.rmse(test), rel=1e-9)
+
+
+def test_both_models_are_next_step_models():
+    assert issubclass(NextDeltaRegressor, NextStepRegressor)
+    assert issubclass(NextPointRegressor, NextStepRegressor)
+    assert not issubclass(DeltaLinearRegressor, NextStepRegressor)
+
+
+def test_round_to_pixels_rounds_predictions_of_integer_drawings_only():
+    source = _drawings([[0, 0, 0], [3, 1, 0], [3, 1, 0], [3, 1, 1]])
+    guess = Drawings.from_absolute(
+        Ragged(np.array([[0.0, 0.0], [3.4, 0.6], [5.5, 2.5], [9.2, 2.9]]), [0, 4]),
+        source.pen,
+    )
+    rounded = round_to_pixels(guess, like=source)
+    assert rounded.strokes.values.dtype == np.int64
+    assert rounded.absolute().values.tolist() == [[0, 0], [3, 1], [6, 2], [9, 3]]  # half to even
+    assert rounded.pen.tolist() == [0, 0, 0, 1]
+    floats = Drawings(Ragged(source.strokes.values.astype(np.float64), source.strokes.offsets))
+    assert round_to_pixels(guess, like=floats) is guess
+
+
+def test_predictions_of_integer_drawings_round_to_the_input_grid():
+    line = np.array([[0, 0, 0]] + [[2, 1, 0]] * 11 + [[2, 1, 1]])
+    d = Drawings(Ragged(line, [0, len(line)]))
+    model = NextDeltaRegressor(window=2, epochs=3).fit(d)
+    rolled = round_to_pixels(model.rollout_drawings(d, 3), like=d)
+    assert rolled.strokes.values.dtype.kind == "i"
+    np.testing.assert_array_equal(
+        rolled.absolute().values, np.rint(model.rollout_drawings(d, 3).absolute().values)
+    )

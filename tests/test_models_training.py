@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -11,7 +13,9 @@ from hypothesis import strategies as st
 from strokedelta.delta import to_deltas
 from strokedelta.exceptions import TrainingDivergedError, ValidationError
 from strokedelta.models import delta_pairs
-from strokedelta.models._training import EXPLODE_FACTOR, auto_epochs, solve_lstsq, train_linear
+from strokedelta.models._optimizers import make_optimizer
+from strokedelta.models._solvers import solve_lstsq
+from strokedelta.models._training import EXPLODE_FACTOR, auto_epochs, learning_rate, train_linear
 from strokedelta.models.pairs import packed_pairs, pair_order
 from strokedelta.ragged import group_order
 
@@ -161,3 +165,133 @@ def test_lstsq_without_bias_and_with_constant_columns():
     weight, bias = solve_lstsq(x[:, :1], 4 * x[:, :1], bias=False)
     assert bias is None
     assert weight[0, 0] == pytest.approx(4.0)
+
+
+def test_divergence_carries_its_numbers_as_fields():
+    rows = np.stack([np.full(10, 30.0), np.full(10, 1.0)], axis=1).astype(np.float32)
+    with pytest.raises(TrainingDivergedError) as caught:
+        train_linear(
+            rows,
+            1,
+            bias=False,
+            **{**TRAIN, "lr": 0.01, "optimizer": "sgd", "epochs": 1000, "batch_size": 10},
+        )
+    exc = caught.value
+    assert (exc.epoch, exc.lr, exc.input_scale) == (4, 0.01, 30.0)
+    assert exc.loss > EXPLODE_FACTOR * 740
+    assert f"at epoch {exc.epoch} of 1000: loss {exc.loss:.3g}" in str(exc)
+    assert exc.message == str(exc)
+
+
+def test_a_nan_loss_is_a_field_too():
+    rows = np.array([[np.nan, 1.0], [1.0, 2.0]], dtype=np.float32)
+    with pytest.raises(TrainingDivergedError) as caught:
+        train_linear(rows, 1, bias=True, **{**TRAIN, "epochs": 3})
+    assert caught.value.epoch == 1
+    assert caught.value.lr == 0.1
+    assert np.isnan(caught.value.loss)
+    assert np.isnan(caught.value.input_scale)  # max|x| of inputs holding a NaN
+
+
+# ------------------------------------------------- the hand-written optimisers vs torch.optim
+def _torch_optimizer(name: str, params: list[torch.Tensor], lr: float) -> torch.optim.Optimizer:
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr)
+    return torch.optim.SGD(params, lr=lr)
+
+
+def _factor(schedule: str, total: int):
+    """The learning-rate factor of a schedule, written independently for ``LambdaLR``."""
+    if schedule == "linear":
+        return lambda t: 1 - t / total
+    return lambda t: 1.0
+
+
+def test_learning_rate_schedules():
+    assert [learning_rate(0.5, "linear", t, 4) for t in range(4)] == [0.5, 0.375, 0.25, 0.125]
+    assert learning_rate(0.5, "constant", 3, 4) == 0.5
+
+
+@pytest.mark.parametrize("schedule", ["constant", "linear"])
+@pytest.mark.parametrize("name", ["sgd", "adam"])
+def test_hand_written_optimisers_follow_torch_optim_step_for_step(name, schedule):
+    gen = torch.Generator().manual_seed(0)
+    start = torch.randn(5, 3, generator=gen)
+    ours = start.clone()
+    theirs = start.clone().requires_grad_()
+    optimiser = make_optimizer(name, ours)
+    reference = _torch_optimizer(name, [theirs], lr=0.1)
+    total = 60
+    scheduler = torch.optim.lr_scheduler.LambdaLR(reference, _factor(schedule, total))
+    for step in range(total):
+        # gradients over five orders of magnitude, so Adam's eps and corrections matter
+        grad = torch.randn(5, 3, generator=gen) * 10.0 ** (step % 5 - 3)
+        optimiser.step(grad, learning_rate(0.1, schedule, step, total))
+        theirs.grad = grad.clone()
+        reference.step()
+        scheduler.step()
+        torch.testing.assert_close(ours, theirs.detach(), rtol=0, atol=1e-6)
+
+
+def _reference_run(rows, p, *, bias, lr, epochs, batch_size, optimizer, schedule, seed, scales):
+    """train_linear's run written with autograd, torch.optim and LambdaLR on the same batches
+    (same seeded start, same permutations): the scaled problem ``y / sy ~ (x / sx) W + b``."""
+    n, q = rows.shape[0], rows.shape[1] - p
+    gen = torch.Generator().manual_seed(seed)
+    initial = (torch.rand((p + int(bias), q), generator=gen, dtype=torch.float64) * 2 - 1) * (
+        1.0 / math.sqrt(p)
+    )
+    weight = initial[:p].to(torch.float32).clone().requires_grad_()
+    offset = (initial[p] if bias else torch.zeros(q, dtype=torch.float64)).to(torch.float32)
+    offset = offset.clone().requires_grad_(bias)
+    reference = _torch_optimizer(optimizer, [weight, offset] if bias else [weight], lr)
+    total = epochs * math.ceil(n / batch_size)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(reference, _factor(schedule, total))
+    data = torch.from_numpy((rows / scales).astype(np.float32))
+    history = []
+    for _ in range(epochs):
+        squares = 0.0
+        for block in data[torch.randperm(n, generator=gen)].split(batch_size):
+            loss = torch.nn.functional.mse_loss(block[:, :p] @ weight + offset, block[:, p:])
+            reference.zero_grad()
+            loss.backward()
+            reference.step()
+            scheduler.step()
+            squares += float(loss.detach()) * block.shape[0] * q
+        history.append(squares / (n * q))
+    return weight.detach().numpy(), offset.detach().numpy(), np.array(history)
+
+
+@pytest.mark.parametrize(
+    ("optimizer", "schedule", "bias", "scaled"),
+    [
+        ("adam", "linear", True, False),
+        ("adam", "constant", False, True),
+        ("sgd", "linear", False, False),
+        ("sgd", "constant", True, True),
+    ],
+)
+def test_the_training_loop_follows_torch_optim_on_the_same_batches(
+    optimizer, schedule, bias, scaled
+):
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(64, 3))
+    y = x @ rng.normal(size=(3, 2)) + 0.5 + 0.1 * rng.normal(size=(64, 2))
+    rows = np.concatenate([x, y], axis=1).astype(np.float32)
+    scales = np.array([2.0, 0.5, 1.0, 4.0, 3.0]) if scaled else np.ones(5)
+    settings = {"lr": 0.05, "epochs": 3, "batch_size": 10, "optimizer": optimizer}
+    fit = train_linear(
+        rows,
+        3,
+        bias=bias,
+        **{**TRAIN, **settings, "schedule": schedule},
+        x_scale=scales[:3] if scaled else None,
+        y_scale=scales[3:] if scaled else None,
+    )
+    weight, offset, history = _reference_run(
+        rows, 3, bias=bias, schedule=schedule, seed=0, scales=scales, **settings
+    )
+    np.testing.assert_allclose(fit.weight, weight, rtol=0, atol=1e-6)
+    if bias:
+        np.testing.assert_allclose(fit.bias, offset, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(fit.history, history, rtol=1e-5)

@@ -11,19 +11,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from strokedelta import NotFittedError, Ragged, ValidationError
+from strokedelta._validation import check_random_state
 from strokedelta.io import read_drawings
 from strokedelta.sketch import Drawings
-from strokedelta.sketch.augment import droppable_points, make_rng
+from strokedelta.sketch.augment import drop_points, droppable_points, random_scale
 from strokedelta.sketch.preprocess import (
     ScaleNormalizer,
     clamp_offsets,
     denormalize,
-    drop_points,
     filter_length,
     fit_scale_factor,
     normalize,
-    random_scale,
+    prepare_drawings,
 )
+from strokedelta.sketch.simplify import simplify_drawings
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
 
@@ -126,6 +127,21 @@ def test_filter_length_bounds_are_inclusive(sheep):
         filter_length(small(), max_len=-1)
 
 
+def test_prepare_drawings_simplifies_then_filters_the_simplified_lengths():
+    d = small()
+    simplified = simplify_drawings(d, epsilon=3.0)
+    assert prepare_drawings(d, simplify=True, epsilon=3.0).equals(simplified)
+    bound = int(simplified.lengths.min())
+    kept = prepare_drawings(d, simplify=True, epsilon=3.0, max_len=bound)
+    assert kept.equals(filter_length(simplified, max_len=bound))
+    assert prepare_drawings(d, min_len=4).equals(filter_length(d, min_len=4))
+    assert prepare_drawings(d) is d
+    with pytest.raises(ValidationError, match="epsilon must be"):
+        prepare_drawings(d, simplify=True, epsilon=-1.0)
+    with pytest.raises(ValidationError, match="drawings must be a Drawings; got list"):
+        prepare_drawings([1], simplify=True)
+
+
 def test_clamp_offsets_keeps_dtype_and_pen():
     values = np.array([[5000, -2000, 0], [3, 4, 1]], dtype=np.int16)
     d = Drawings(Ragged(values, [0, 2]))
@@ -167,10 +183,12 @@ def test_random_scale_with_a_generator_continues_its_stream():
     assert random_scale(small(), 0.5, seed=again).equals(first)
     with pytest.raises(ValidationError, match=r"epsilon must be a finite number in \[0, 1\)"):
         random_scale(small(), 1.0)
-    with pytest.raises(ValidationError, match="seed must be None, an int >= 0 or a numpy"):
+    with pytest.raises(ValidationError, match="seed must be None, an integer >= 0 or a numpy"):
         random_scale(small(), 0.1, seed="x")
-    with pytest.raises(ValidationError, match="seed must be None, an int >= 0 or a numpy"):
-        make_rng(-1)
+    with pytest.raises(ValidationError, match="random_state must be None, an integer >= 0 or a"):
+        check_random_state(-1)
+    with pytest.raises(ValidationError, match="seed must be None, an integer >= 0 or a numpy"):
+        drop_points(small(), 0.5, seed=-1)
 
 
 # -------------------------------------------------------------------------- drop_points

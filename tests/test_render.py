@@ -1,7 +1,10 @@
-"""Pictures of drawings: SVG text, SVG and PNG files, the right way up."""
+"""Pictures of drawings: SVG text, SVG and PNG files, the right way up; pictures of files; the
+one stroke-drawing routine shared by PNGs and figures; matplotlib loaded only on use."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -11,7 +14,21 @@ from matplotlib.image import imread
 
 from strokedelta import Ragged, ValidationError
 from strokedelta.io import read_drawings
-from strokedelta.render import drawing_svg, grid_svg, parse_grid, save_png, save_svg
+from strokedelta.render import (
+    INK,
+    Rollout,
+    drawing_svg,
+    grid_svg,
+    parse_grid,
+    picture_format,
+    plot_rollouts,
+    read_first_drawings,
+    render_file,
+    save_picture,
+    save_png,
+    save_svg,
+)
+from strokedelta.render._canvas import draw_strokes, new_figure
 from strokedelta.sketch import Drawings
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
@@ -127,3 +144,53 @@ def test_highlighted_points_are_drawn_in_the_accent_colour():
     assert grid_svg(drawings, (1, 2)).count(ACCENT) == 0
     with pytest.raises(ValidationError, match=r"highlight must have one flag per point \(6,\)"):
         grid_svg(drawings, (1, 2), highlight=[True])
+
+
+def test_import_of_render_leaves_matplotlib_unloaded():
+    code = (
+        "import sys, strokedelta.render as r; assert 'matplotlib' not in sys.modules; "
+        "r.drawing_svg([[0, 0, 0], [1, 1, 1]]); assert 'matplotlib' not in sys.modules; "
+        "print('ok')"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_save_picture_picks_the_format_from_the_extension(tmp_path):
+    svg = save_picture(TOP_AND_BOTTOM, tmp_path / "one.SVG")
+    assert svg.read_text() == drawing_svg(TOP_AND_BOTTOM)
+    png = save_picture(TOP_AND_BOTTOM, tmp_path / "one.png")
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    assert picture_format("a/b.png") == ".png"
+    with pytest.raises(ValidationError, match=r"target must end in \.svg or \.png; got '.*x\.jpg'"):
+        save_picture(TOP_AND_BOTTOM, tmp_path / "x.jpg")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["one.SVG", "one.png"]
+
+
+def test_render_file_reads_only_what_it_draws(cats, tmp_path):
+    source = REAL / "quickdraw_cat_simplified.ndjson"
+    assert render_file(source, tmp_path / "g.svg", grid="2x2", index=23) == 2
+    assert render_file(source, tmp_path / "one.svg", index=5) == 1
+    assert (tmp_path / "one.svg").read_text() == drawing_svg(cats[5])
+    first = read_first_drawings(source, 3)
+    assert first.equals(cats[:3])
+    with pytest.raises(ValidationError, match=r"index must be in 0\.\.24; got 30"):
+        render_file(source, tmp_path / "bad.png", index=30)
+    with pytest.raises(ValidationError, match="count must be an integer >= 1; got 0"):
+        read_first_drawings(source, 0)
+    assert not (tmp_path / "bad.png").exists()
+
+
+def test_rollout_figure_draws_strokes_like_the_png_of_a_drawing(tmp_path):
+    truth = np.array([[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [20.0, 20.0], [30.0, 20.0]])
+    pen = np.array([0, 1, 1, 0, 1])  # a line, a one-point stroke, a line
+    run = Rollout("delta", 0.0, truth, pen, 4, np.array([[31.0, 21.0], [32.0, 22.0]]))
+    out = plot_rollouts([run], tmp_path / "r.png")
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    fig = new_figure()
+    ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
+    draw_strokes(ax, truth, np.array([0, 2, 3, 5]), color=INK, linewidth=2.0, label="d")
+    lines, dots = ax.collections
+    assert [len(p) for p in lines.get_segments()] == [2, 2]
+    assert dots.get_offsets().tolist() == [[10.0, 10.0]]
+    assert ax.get_legend_handles_labels()[1] == ["d"]

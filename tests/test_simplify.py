@@ -17,16 +17,15 @@ from rdp import rdp as rdp_reference
 from strokedelta import Ragged, ValidationError
 from strokedelta.io import read_drawings
 from strokedelta.sketch import Drawings
-from strokedelta.sketch.simplify import (
+from strokedelta.sketch.polyline import (
     rdp,
     rdp_batch,
     rdp_mask,
     rdp_mask_batch,
     resample,
     resample_batch,
-    simplify_drawings,
-    simplify_polylines,
 )
+from strokedelta.sketch.simplify import simplify_drawings, simplify_polylines
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
 WORDS = ("cat", "sheep")

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import click
 
-from strokedelta import __version__
-from strokedelta.cli import convert, demo, models, render, tables
+from strokedelta._version import __version__
+from strokedelta.cli import convert, demo, models, render, series
 
 __all__ = ["main"]
 
@@ -24,6 +24,6 @@ def main() -> None:
     """
 
 
-for _module in (tables, convert, render, models, demo):
+for _module in (series, convert, render, models, demo):
     for _command in _module.COMMANDS:
         main.add_command(_command)

@@ -1,22 +1,22 @@
 """CLI commands for sketch files: ``convert`` (any format to any format) and ``stats``.
 
-Thin wrappers over :func:`strokedelta.io.iter_drawings`, :func:`strokedelta.io.open_writer`
-and :meth:`strokedelta.sketch.Drawings.describe`; simplification and the length filter come
-from :mod:`strokedelta.sketch.simplify` and :mod:`strokedelta.sketch.preprocess`.
+Thin wrappers over :func:`strokedelta.io.convert_drawings` (with
+:func:`strokedelta.sketch.prepare_drawings` as the per-chunk simplification and length filter)
+and :func:`strokedelta.sketch.describe_groups` (the summary per split).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
-from collections.abc import Callable
 from typing import Any
 
 import click
 
 from strokedelta.cli._common import errors_option, one_line_errors, split_option
 from strokedelta.io import ReadReport, convert_drawings, format_of, read_drawings
-from strokedelta.sketch.drawings import Drawings
+from strokedelta.sketch import describe_groups, prepare_drawings
 
 __all__ = ["COMMANDS", "convert", "stats"]
 
@@ -78,21 +78,14 @@ def convert(
     format_of(target)  # an unknown extension fails before any work
     if epsilon < 0:
         raise click.BadParameter("must be >= 0", param_hint="--epsilon")
-    steps: list[Callable[[Drawings], Drawings]] = []
-    if simplify:
-        from strokedelta.sketch.simplify import simplify_drawings
-
-        steps.append(lambda d: simplify_drawings(d, epsilon=epsilon))
-    if min_len is not None or max_len is not None:
-        from strokedelta.sketch.preprocess import filter_length
-
-        steps.append(lambda d: filter_length(d, min_len=min_len, max_len=max_len))
-
-    def transform(chunk: Drawings) -> Drawings:
-        for step in steps:
-            chunk = step(chunk)
-        return chunk
-
+    steps = simplify or min_len is not None or max_len is not None
+    transform = (
+        functools.partial(
+            prepare_drawings, simplify=simplify, epsilon=epsilon, min_len=min_len, max_len=max_len
+        )
+        if steps
+        else None
+    )
     report = ReadReport()
     with _progress("convert") as bar:
         count, points = convert_drawings(
@@ -101,21 +94,12 @@ def convert(
             split=split,
             errors=errors,
             report=report,
-            transform=transform if steps else None,
+            transform=transform,
             on_chunk=lambda c: bar.update(len(c)),
         )
     if report.skipped:
         click.echo(report.summary(), err=True)
     click.echo(f"wrote {count} drawings ({points} points) to {target}")
-
-
-def _stats_groups(drawings: Drawings) -> dict[str, Drawings]:
-    if "split" not in drawings.meta.columns:
-        return {"all": drawings}
-    labels = drawings.meta["split"].astype("str")
-    order = [s for s in ("train", "valid", "test") if (labels == s).any()]
-    order += sorted(set(labels.unique().tolist()) - set(order))
-    return {name: drawings[(labels == name).to_numpy()] for name in order}
 
 
 def _format_stats(path: str, groups: dict[str, dict[str, Any]]) -> str:
@@ -182,7 +166,7 @@ def stats(source: str, as_json: bool, split: str | None, errors: str) -> None:
     """
     report = ReadReport()
     drawings = read_drawings(source, split=split, errors=errors, report=report)
-    groups = {name: part.describe() for name, part in _stats_groups(drawings).items()}
+    groups = describe_groups(drawings, by="split")
     if report.skipped:
         click.echo(report.summary(), err=True)
     if as_json:

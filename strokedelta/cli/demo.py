@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -16,21 +18,31 @@ _quick_option = click.option(
 )
 
 
+def _out_option(default: str, help: str) -> Any:
+    return click.option(
+        "--out",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=default,
+        show_default=True,
+        help=help,
+    )
+
+
+def _data_option(help: str) -> Any:
+    return click.option(
+        "--data",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        default=None,
+        help=help,
+    )
+
+
 @click.command("demo")
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default="strokedelta-demo",
-    show_default=True,
-    help="Folder for report.md, the CSV tables, PNG plots and SVG drawings.",
+@_out_option(
+    "strokedelta-demo", "Folder for report.md, the CSV tables, PNG plots and SVG drawings."
 )
 @_quick_option
-@click.option(
-    "--data",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="A drawings file (ndjson, bin, npz, parquet) to use instead of synthetic drawings.",
-)
+@_data_option("A drawings file (ndjson, bin, npz, parquet) to use instead of synthetic drawings.")
 @device_option
 @seed_option
 @one_line_errors
@@ -47,30 +59,18 @@ def demo(out: Path, quick: bool, data: Path | None, device: str, seed: int) -> N
         strokedelta demo --out strokedelta-demo
         strokedelta demo --quick --data data/quickdraw_cat_sample.ndjson
     """
-    from strokedelta.demo import run_demo
-    from strokedelta.demo_report import key_tables
+    from strokedelta.demo import key_tables, run_demo  # torch is heavy: only when it runs
 
-    report = run_demo(out, quick=quick, device=device, seed=seed, data=data)
-    click.echo(key_tables(out))
-    click.echo(f"\nReport: {report}")
+    result = run_demo(out, quick=quick, device=device, seed=seed, data=data)
+    click.echo(key_tables(result))
+    click.echo(f"\nReport: {result.report}")
 
 
 @click.command("experiment")
 @click.argument("name", type=click.Choice(["shift", "sketch-shift", "drift"]))
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default="strokedelta-experiments",
-    show_default=True,
-    help="Folder for the experiment's CSV table and PNG pictures.",
-)
+@_out_option("strokedelta-experiments", "Folder for the experiment's CSV table and PNG pictures.")
 @_quick_option
-@click.option(
-    "--data",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="sketch-shift only: a drawings file to use instead of synthetic drawings.",
-)
+@_data_option("sketch-shift only: a drawings file to use instead of synthetic drawings.")
 @device_option
 @seed_option
 @one_line_errors
@@ -92,32 +92,13 @@ def experiment(
         strokedelta experiment shift --out results --seed 1
         strokedelta experiment sketch-shift --quick --data data/quickdraw_cat_sample.ndjson
     """
-    import sys
+    from strokedelta.experiments import run_experiment_files  # torch is heavy: only when it runs
 
-    import pandas as pd
-
-    from strokedelta.experiments import shift_summary
-    from strokedelta.experiments.runner import OUTPUTS, run_experiment
-
-    table = run_experiment(
-        name,
-        out,
-        quick=quick,
-        device=_device(device),
-        seed=seed,
-        data=data,
-        progress=sys.stderr.isatty(),
+    run = run_experiment_files(
+        name, out, quick=quick, device=device, seed=seed, data=data, progress=sys.stderr.isatty()
     )
-    shown = shift_summary(table) if name == "shift" else table
-    with pd.option_context("display.width", 160, "display.max_columns", 20):
-        click.echo(shown.to_string(index=False))
-    click.echo(f"\nWrote to {out}: {', '.join(OUTPUTS[name])}")
-
-
-def _device(device: str) -> str:
-    from strokedelta.models._training import resolve_device
-
-    return resolve_device(device).type
+    click.echo(run.key_table_text())
+    click.echo(f"\nWrote to {out}: {', '.join(path.name for path in run.files)}")
 
 
 COMMANDS: list[click.Command] = [demo, experiment]

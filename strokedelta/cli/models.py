@@ -2,13 +2,15 @@
 
 Thin wrappers over :mod:`strokedelta.models`: parse options, build the estimator, fit, save
 with ``model.save`` (atomic; nothing is written when training diverges) and print a summary.
+:mod:`strokedelta.models` (torch) is imported inside the commands, so that the rest of the
+command line starts without torch.
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import numpy as np
@@ -23,6 +25,12 @@ from strokedelta.cli._common import (
     stack_options,
 )
 from strokedelta.exceptions import ValidationError
+from strokedelta.io import read_drawings, write_drawings
+from strokedelta.io.tables import read_table, write_table
+from strokedelta.render import LossCurve, plot_loss_curves
+
+if TYPE_CHECKING:
+    from strokedelta.models import NextStepRegressor, TableRegressor
 
 __all__ = ["COMMANDS", "predict", "train", "train_sketch"]
 
@@ -89,8 +97,6 @@ def _common_params(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def _plot_history(model: Any, mode: str, data: str, path: str) -> None:
-    from strokedelta.plots import LossCurve, plot_loss_curves
-
     name = type(model).__name__
     curve = LossCurve(mode, f"{name} on {Path(data).name}", list(model.history_))
     plot_loss_curves([curve], path, title=f"Training loss of {name}")
@@ -142,7 +148,8 @@ def train(
 
     The delta mode learns dy = W dx on paired differences (no bias, RMS-scaled) and takes the
     intercept from the anchors, so shifting the data changes nothing; the absolute mode is the
-    plain nn.Linear baseline. Training that diverges stops with one line and writes nothing.
+    plain linear baseline (X W + b, nn.Linear's model) trained by the same loop. Training that
+    diverges stops with one line and writes nothing.
 
     \b
     Example:
@@ -150,8 +157,7 @@ def train(
         strokedelta train data/series.csv abs.safetensors --target y --features x \\
             --mode absolute --optimizer sgd --lr 1e-7 --plot loss.png
     """
-    from strokedelta.io.tables import read_table
-    from strokedelta.models import AbsoluteLinearRegressor, DeltaLinearRegressor
+    from strokedelta.models import AbsoluteLinearRegressor, DeltaLinearRegressor  # torch is heavy
 
     params = _common_params(options)
     frame = read_table(data)
@@ -170,9 +176,7 @@ def train(
     else:
         model = AbsoluteLinearRegressor(**params)
     model.fit(x, y, groups)
-    pred = model.predict(x, groups)
-    truth = y.to_numpy(dtype=np.float64)
-    rmse = float(np.sqrt(np.mean((np.asarray(pred) - truth) ** 2)))
+    rmse = model.rmse(x, y, groups)
     model.save(model_path)
     if options["plot"]:
         _plot_history(model, options["mode"], data, options["plot"])
@@ -209,8 +213,7 @@ def train_sketch(
         strokedelta train-sketch sketchrnn_sheep.npz sheep_abs.safetensors --split train \\
             --mode absolute --solver lstsq
     """
-    from strokedelta.io import read_drawings
-    from strokedelta.models import NextDeltaRegressor, NextPointRegressor
+    from strokedelta.models import NextDeltaRegressor, NextPointRegressor  # torch is heavy
 
     params = _common_params(options)
     drawings = read_drawings(data, split=split, errors=errors)
@@ -276,11 +279,10 @@ def predict(
         strokedelta predict sheep.safetensors data/quickdraw_sheep_sample.ndjson more.ndjson \\
             --rollout 20
     """
-    from strokedelta.models import load_model
-    from strokedelta.models.sketch import _NextStepRegressor
+    from strokedelta.models import NextStepRegressor, load_model  # torch is heavy
 
     model: Any = load_model(model_path)
-    if isinstance(model, _NextStepRegressor):
+    if isinstance(model, NextStepRegressor):
         _predict_drawings(model, data, out, rollout, split, errors)
     else:
         if rollout is not None:
@@ -288,48 +290,32 @@ def predict(
         _predict_table(model, data, out, column)
 
 
-def _predict_table(model: Any, data: str, out: str, column: str | None) -> None:
-    from strokedelta.io.tables import read_table, write_table
-
-    names = model.feature_names_in_
-    if not names:
-        raise ValidationError(
-            "this model was trained without column names; train it with `strokedelta train` "
-            "or from a DataFrame"
-        )
-    frame = read_table(data)
-    _require_columns(frame, names, data)
-    group = getattr(model, "group_name_", None)
-    groups = frame[group] if group is not None and group in frame.columns else None
-    pred = np.asarray(model.predict(frame[names], groups))
-    pred = pred[:, None] if pred.ndim == 1 else pred
-    targets = model.target_names_ or [f"y{j}" for j in range(pred.shape[1])]
-    if column is not None and pred.shape[1] != 1:
+def _predict_table(model: TableRegressor, data: str, out: str, column: str | None) -> None:
+    if column is not None and len(model.prediction_columns()) != 1:
         raise click.UsageError("--column names one column; this model predicts several")
-    out_frame = frame.copy()
-    for j, name in enumerate(targets):
-        out_frame[column if column is not None else f"{name}_pred"] = pred[:, j]
-    write_table(out_frame, out)
+    frame = read_table(data)
+    _require_columns(frame, model.feature_names_in_ or [], data)
+    write_table(model.predict_frame(frame, column), out)
     if out != "-":
         click.echo(f"{len(frame)} predictions written to {out}", err=True)
 
 
 def _predict_drawings(
-    model: Any, data: str, out: str, rollout: int | None, split: str | None, errors: str
+    model: NextStepRegressor,
+    data: str,
+    out: str,
+    rollout: int | None,
+    split: str | None,
+    errors: str,
 ) -> None:
-    from strokedelta.io import read_drawings, write_drawings
-    from strokedelta.ragged import Ragged
-    from strokedelta.sketch.drawings import Drawings
+    from strokedelta.models import round_to_pixels  # torch is heavy
 
     drawings = read_drawings(data, split=split, errors=errors)
     if rollout is not None:
         result = model.rollout_drawings(drawings, rollout)
     else:
         result = model.predict_drawings(drawings)
-    if drawings.strokes.values.dtype.kind in "iu":
-        points = result.absolute()
-        rounded = Ragged(np.rint(points.values).astype(np.int64), points.offsets)
-        result = Drawings.from_absolute(rounded, result.pen.astype(np.int64), result.meta)
+    result = round_to_pixels(result, like=drawings)
     write_drawings(result, out)
     click.echo(f"{len(result)} drawings written to {out}", err=True)
 

@@ -2,37 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
 import click
 
-from strokedelta._files import suffix_of
-from strokedelta._validation import fail
 from strokedelta.cli._common import errors_option, one_line_errors, split_option
-from strokedelta.io import ReadReport, iter_drawings
-from strokedelta.render import parse_grid, save_png, save_svg
-from strokedelta.sketch.drawings import Drawings
+from strokedelta.exceptions import ValidationError
+from strokedelta.io import ReadReport
+from strokedelta.render import parse_grid, picture_format, render_file
 
 __all__ = ["COMMANDS", "render"]
-
-_WRITERS: dict[str, Callable[..., Path]] = {".svg": save_svg, ".png": save_png}
-
-
-def _first_drawings(
-    source: str, count: int, split: str | None, errors: str, report: ReadReport
-) -> Drawings:
-    """The first ``count`` drawings of ``source`` (reading stops once they are in)."""
-    chunks: list[Drawings] = []
-    have = 0
-    for chunk in iter_drawings(source, split=split, errors=errors, report=report):
-        chunks.append(chunk)
-        have += len(chunk)
-        if have >= count:
-            break
-    if not chunks:
-        raise fail("SOURCE", "hold at least one drawing", "none")
-    return Drawings.concat(chunks)[:count]
 
 
 @click.command("render")
@@ -67,23 +44,22 @@ def render(
         strokedelta render cat.ndjson cat.svg --index 3
         strokedelta render aaron_sheep.npz sheep.png --grid 4x5 --split test
     """
-    writer = _WRITERS.get(suffix_of(target))
-    if writer is None:
-        raise click.BadParameter(f"must end in .svg or .png; got {target!r}", param_hint="TARGET")
-    shape = None
-    if grid is not None:
-        try:
-            shape = parse_grid(grid)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--grid") from None
-    first = index or 0
-    count = shape[0] * shape[1] if shape else 1
+    try:
+        picture_format(target)
+    except ValidationError as exc:
+        raise click.BadParameter(str(exc), param_hint="TARGET") from None
+    try:
+        shape = None if grid is None else parse_grid(grid)
+    except ValidationError as exc:
+        raise click.BadParameter(str(exc), param_hint="--grid") from None
     report = ReadReport()
-    drawings = _first_drawings(source, first + count, split, errors, report)
-    if report.skipped:
-        click.echo(report.summary(), err=True)
-    writer(drawings, target, grid=shape, index=first)
-    drawn = max(0, min(count, len(drawings) - first))
+    try:
+        drawn = render_file(
+            source, target, grid=shape, index=index, split=split, errors=errors, report=report
+        )
+    finally:
+        if report.skipped:
+            click.echo(report.summary(), err=True)
     click.echo(f"wrote {drawn} drawing{'s' if drawn != 1 else ''} to {target}")
 
 

@@ -41,9 +41,9 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from strokedelta._validation import check_int, fail
-from strokedelta.experiments._common import output_dir, write_csv
+from strokedelta.experiments.outputs import output_dir, write_csv
 from strokedelta.models import DeltaLinearRegressor
-from strokedelta.plots import plot_drift
+from strokedelta.render import plot_drift
 from strokedelta.synthetic import synthetic_series
 
 __all__ = ["DRIFT_COLUMNS", "drift_experiment", "write_drift_outputs"]
@@ -96,6 +96,36 @@ def _rows(
     ]
 
 
+def _report_lengths(max_length: int, anchors: Sequence[int]) -> list[int]:
+    """Check ``max_length`` and ``anchors``; the lengths 100, 1000, ..., ``max_length``."""
+    check_int("max_length", max_length, minimum=100)
+    for every in anchors:
+        check_int("anchors", every, minimum=0)
+        if every >= max_length:
+            raise fail("anchors", f"be below max_length ({max_length})", every)
+    return sorted({*(10**p for p in range(2, 1 + int(np.log10(max_length)))), max_length})
+
+
+def _variants(
+    steady: dict[str, Any], wandering: dict[str, Any], device: str, seed: int
+) -> dict[str, tuple[DeltaLinearRegressor, dict[str, Any]]]:
+    """The model and the series settings of each variant fitted by :func:`drift_experiment`
+    (the float32 variant reuses the ``delta`` model)."""
+    return {
+        "delta": (DeltaLinearRegressor(device=device, random_state=seed), steady),
+        "delta + bias": (
+            DeltaLinearRegressor(
+                delta_bias=True, pairing="consecutive", device=device, random_state=seed
+            ),
+            steady,
+        ),
+        "delta, wandering target": (
+            DeltaLinearRegressor(device=device, random_state=seed),
+            wandering,
+        ),
+    }
+
+
 def drift_experiment(
     *,
     max_length: int = 1_000_000,
@@ -137,29 +167,10 @@ def drift_experiment(
         largest and last absolute error of the rebuilt ``y`` over the first ``length`` steps,
         plus the model's slope and constant delta.
     """
-    check_int("max_length", max_length, minimum=100)
+    lengths = _report_lengths(max_length, anchors)
     check_int("train_rows", train_rows, minimum=10)
-    for every in anchors:
-        check_int("anchors", every, minimum=0)
-        if every >= max_length:
-            raise fail("anchors", f"be below max_length ({max_length})", every)
-    lengths = sorted({*(10**p for p in range(2, 1 + int(np.log10(max_length)))), max_length})
     steady: dict[str, Any] = {"walk": True, "noise": noise, "shift": shift}
-    wandering: dict[str, Any] = {**steady, "drift": drift}
-    plain = DeltaLinearRegressor(device=device, random_state=seed)
-    runs = {
-        "delta": (plain, steady),
-        "delta + bias": (
-            DeltaLinearRegressor(
-                delta_bias=True, pairing="consecutive", device=device, random_state=seed
-            ),
-            steady,
-        ),
-        "delta, wandering target": (
-            DeltaLinearRegressor(device=device, random_state=seed),
-            wandering,
-        ),
-    }
+    runs = _variants(steady, {**steady, "drift": drift}, device, seed)
     bar = tqdm(total=len(anchors) * 4, desc="drift experiment", disable=not progress, leave=False)
     rows: list[dict[str, Any]] = []
     for name, (model, settings) in runs.items():

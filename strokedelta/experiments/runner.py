@@ -14,18 +14,30 @@ strokedelta.exceptions.ValidationError: experiment must be one of 'shift', 'sket
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from strokedelta._validation import check_choice, fail
-from strokedelta.experiments.drift import drift_experiment
-from strokedelta.experiments.shift import shift_experiment
-from strokedelta.experiments.sketch_shift import sketch_shift_experiment
-from strokedelta.sketch.drawings import Drawings
+from strokedelta.experiments.drift import drift_experiment, write_drift_outputs
+from strokedelta.experiments.shift import shift_experiment, shift_summary, write_shift_outputs
+from strokedelta.experiments.sketch_shift import run_sketch_shift, write_sketch_shift_outputs
+from strokedelta.io import read_drawings
+from strokedelta.models import resolve_device
+from strokedelta.sketch import Drawings, simplify_drawings
 from strokedelta.synthetic import synthetic_drawings
 
-__all__ = ["EXPERIMENTS", "OUTPUTS", "experiment_settings", "load_sketch_data", "run_experiment"]
+__all__ = [
+    "EXPERIMENTS",
+    "OUTPUTS",
+    "ExperimentRun",
+    "experiment_settings",
+    "load_sketch_data",
+    "run_experiment",
+    "run_experiment_files",
+]
 
 #: Experiment names, as the CLI spells them.
 EXPERIMENTS = ("shift", "sketch-shift", "drift")
@@ -70,16 +82,73 @@ def load_sketch_data(data: Any, *, n_drawings: int, seed: int) -> tuple[Drawings
         return synthetic_drawings(n_drawings, seed=seed), f"{n_drawings} synthetic drawings"
     if isinstance(data, Drawings):
         return data, f"{len(data)} given drawings"
-    from strokedelta.io import read_drawings
-
     drawings = read_drawings(data)
     source = f"{len(drawings)} drawings read from `{data}`"
     if drawings.strokes.values.dtype.kind == "f" or drawings.time is not None:
-        from strokedelta.sketch.simplify import simplify_drawings
-
         drawings = simplify_drawings(drawings)
         source += ", simplified with Google's recipe (epsilon 2.0)"
     return drawings, source
+
+
+@dataclass(frozen=True)
+class ExperimentRun:
+    """One experiment's table and the files it wrote (what ``strokedelta experiment`` prints).
+
+    Examples
+    --------
+    >>> run = run_experiment_files("drift", None, quick=True)
+    >>> run.files, run.key_table() is run.table
+    ((), True)
+    """
+
+    name: str
+    table: pd.DataFrame
+    files: tuple[Path, ...] = ()
+
+    def key_table(self) -> pd.DataFrame:
+        """The table to show: the per-model summary for ``shift``, the whole table otherwise."""
+        return shift_summary(self.table) if self.name == "shift" else self.table
+
+    def key_table_text(self) -> str:
+        """:meth:`key_table` as plain text, up to 160 characters wide."""
+        with pd.option_context("display.width", 160, "display.max_columns", 20):
+            return self.key_table().to_string(index=False)
+
+
+def run_experiment_files(
+    name: str,
+    out_dir: str | os.PathLike[str] | None = None,
+    *,
+    quick: bool = False,
+    device: str = "cpu",
+    seed: int = 0,
+    data: Any = None,
+    progress: bool = False,
+) -> ExperimentRun:
+    """:func:`run_experiment`, returning the table with the paths of the files written.
+
+    Parameters are those of :func:`run_experiment`; ``files`` is empty when ``out_dir`` is
+    None.
+    """
+    settings = experiment_settings(name, quick=quick, seed=seed)
+    common: dict[str, Any] = {"device": resolve_device(device).type, "progress": progress}
+    if name != "sketch-shift" and data is not None:
+        raise fail("data", "be given only for the sketch-shift experiment", f"{data} for {name}")
+    written: list[Path] = []
+    if name == "shift":
+        table = shift_experiment(**settings, **common)
+        if out_dir is not None:
+            written = write_shift_outputs(table, out_dir)
+    elif name == "drift":
+        table = drift_experiment(**settings, **common)
+        if out_dir is not None:
+            written = write_drift_outputs(table, out_dir)
+    else:
+        drawings, _ = load_sketch_data(data, n_drawings=settings.pop("n_drawings"), seed=seed)
+        table, rollouts = run_sketch_shift(drawings, **settings, **common)
+        if out_dir is not None:
+            written = write_sketch_shift_outputs(table, rollouts, out_dir)
+    return ExperimentRun(name, table, tuple(written))
 
 
 def run_experiment(
@@ -102,22 +171,16 @@ def run_experiment(
     quick : bool
         Small settings (seconds) instead of the full grid.
     device, seed, progress
-        Torch device, seed of everything random, tqdm bars on stderr.
+        Torch device (``"auto"``, ``"cpu"`` or ``"cuda"``), seed of everything random, tqdm
+        bars on stderr.
     data : Drawings or path-like, optional
         Drawings for ``sketch-shift`` (synthetic when None); other experiments take none.
 
     Returns
     -------
     DataFrame
-        The experiment's table.
+        The experiment's table (:func:`run_experiment_files` also gives the files written).
     """
-    settings = experiment_settings(name, quick=quick, seed=seed)
-    common: dict[str, Any] = {"device": device, "progress": progress, "out_dir": out_dir}
-    if name != "sketch-shift" and data is not None:
-        raise fail("data", "be given only for the sketch-shift experiment", f"{data} for {name}")
-    if name == "shift":
-        return shift_experiment(**settings, **common)
-    if name == "drift":
-        return drift_experiment(**settings, **common)
-    drawings, _ = load_sketch_data(data, n_drawings=settings.pop("n_drawings"), seed=seed)
-    return sketch_shift_experiment(drawings, **settings, **common)
+    return run_experiment_files(
+        name, out_dir, quick=quick, device=device, seed=seed, data=data, progress=progress
+    ).table

@@ -32,13 +32,10 @@ from tqdm.auto import tqdm
 
 from strokedelta._validation import check_int
 from strokedelta.exceptions import TrainingDivergedError
-from strokedelta.experiments._common import (
-    epochs_to_converge,
-    output_dir,
-    rmse,
-    write_csv,
-)
+from strokedelta.experiments.metrics import epochs_to_converge, rmse
+from strokedelta.experiments.outputs import output_dir, write_csv
 from strokedelta.models import AbsoluteLinearRegressor, DeltaLinearRegressor
+from strokedelta.render import plot_shift_heatmap
 from strokedelta.synthetic import synthetic_series
 
 __all__ = [
@@ -192,8 +189,6 @@ def shift_experiment(
 
 def write_shift_outputs(table: pd.DataFrame, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Write ``shift.csv`` and the heatmap ``shift.png`` into ``out_dir``."""
-    from strokedelta.plots import plot_shift_heatmap
-
     folder = output_dir(out_dir)
     return [write_csv(table, folder / "shift.csv"), plot_shift_heatmap(table, folder / "shift.png")]
 

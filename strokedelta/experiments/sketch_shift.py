@@ -29,11 +29,11 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from strokedelta._validation import check_int, fail
-from strokedelta.experiments._common import output_dir, write_csv
+from strokedelta.experiments.outputs import output_dir, write_csv
 from strokedelta.models import NextDeltaRegressor, NextPointRegressor
-from strokedelta.plots import Rollout, plot_rollouts, plot_sketch_shift
 from strokedelta.ragged import Ragged, offsets_from_lengths
-from strokedelta.sketch.drawings import Drawings
+from strokedelta.render import Rollout, plot_rollouts, plot_sketch_shift
+from strokedelta.sketch import Drawings
 
 __all__ = [
     "SKETCH_SHIFT_COLUMNS",

@@ -25,7 +25,7 @@ from strokedelta.ragged import offsets_from_lengths
 from strokedelta.sketch.drawings import Drawings
 from strokedelta.sketch.formats import stroke_offsets
 
-__all__ = ["GOOGLE_ORDER", "NdjsonWriter", "format_ndjson", "write_ndjson"]
+__all__ = ["GOOGLE_ORDER", "NdjsonWriter", "format_ndjson"]
 
 #: Google's key order; ``drawing`` comes last.
 GOOGLE_ORDER = ("word", "countrycode", "timestamp", "recognized", "key_id")
@@ -115,7 +115,8 @@ def format_ndjson(drawings: Drawings) -> str:
 class NdjsonWriter:
     """Append drawings to an open ndjson file (``gzip=True`` compresses).
 
-    Use it through :func:`strokedelta.io.open_writer`, which makes the output atomic.
+    The ``ndjson`` format's registered writer: use it through
+    :func:`strokedelta.io.open_writer`, which makes the output atomic.
     """
 
     def __init__(self, path: Path, *, gzip: bool = False) -> None:
@@ -135,15 +136,3 @@ class NdjsonWriter:
         self._handle.close()
 
     abort = close
-
-
-def write_ndjson(drawings: Drawings, path: Any) -> None:
-    """Write drawings to ``path`` (``.ndjson`` or ``.ndjson.gz``) atomically."""
-    from strokedelta._files import atomic_path
-
-    with atomic_path(path) as tmp:
-        writer = NdjsonWriter(tmp, gzip=str(path).lower().endswith(".gz"))
-        try:
-            writer.write(drawings)
-        finally:
-            writer.close()

@@ -8,15 +8,19 @@ stroke-3 rows as three list columns ``dx``, ``dy`` (``large_list<T>``, T the val
 JSON ``{"layout": "drawings", "version": 1, "attrs": {...}}`` where ``attrs`` are the
 preprocessing parameters (scale factor, simplification). Values and dtypes round-trip exactly.
 
+This module registers the ``parquet`` format (``.parquet``, also ``.pq``); read and write it
+with :func:`strokedelta.io.read_drawings` and :func:`strokedelta.io.write_drawings`.
+
 Examples
 --------
 >>> import tempfile, pathlib
+>>> from strokedelta.io import read_drawings, write_drawings
 >>> from strokedelta.sketch import Drawings
 >>> d = Drawings.from_polylines([[[[0, 3], [0, 4]]]])
 >>> d.attrs["scale_factor"] = 2.5
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "d.parquet"
->>> write_parquet(d, path)
->>> back = read_parquet(path)
+>>> write_drawings(d, path)
+>>> back = read_drawings(path)
 >>> back.equals(d), back.attrs
 (True, {'scale_factor': 2.5})
 """
@@ -31,13 +35,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from strokedelta._files import cannot_open
 from strokedelta._validation import check_int
 from strokedelta.exceptions import FormatError, ValidationError
-from strokedelta.io._report import ReadReport, check_errors, handle
+from strokedelta.io.read_report import ReadReport, check_errors, raise_or_record
+from strokedelta.io.registry import DrawingsFormat, register
 from strokedelta.ragged import Ragged
-from strokedelta.sketch.drawings import Drawings, stroke3_problems
+from strokedelta.sketch.drawings import Drawings
+from strokedelta.sketch.stroke3_checks import stroke3_problems
 
-__all__ = ["ParquetWriter", "iter_parquet", "read_parquet", "write_parquet"]
+__all__ = ["DEFAULT_CHUNK", "ParquetWriter", "iter_parquet"]
 
 METADATA_KEY = b"strokedelta"
 LAYOUT = {"layout": "drawings", "version": 1}
@@ -71,6 +78,10 @@ def _to_table(drawings: Drawings) -> Any:
 
 class ParquetWriter:
     """Write drawings batch by batch, one or more row groups per batch.
+
+    The ``parquet`` format's registered writer: use it through
+    :func:`strokedelta.io.open_writer` (options ``row_group_size``, ``compression``), which
+    makes the output atomic.
 
     The first batch fixes the schema; later batches are cast to it when that is lossless
     (e.g. int64 values that fit the int32 of the first batch) and refused otherwise.
@@ -128,18 +139,6 @@ class ParquetWriter:
             self._writer.close()
 
 
-def write_parquet(
-    drawings: Drawings, path: Any, *, row_group_size: int = DEFAULT_CHUNK, compression: str = "zstd"
-) -> None:
-    """Write drawings to Parquet atomically."""
-    from strokedelta._files import atomic_path
-
-    with atomic_path(path) as tmp:
-        writer = ParquetWriter(tmp, row_group_size=row_group_size, compression=compression)
-        writer.write(drawings)
-        writer.close()
-
-
 def _open(path: Any) -> tuple[Any, dict[str, Any]]:
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -147,8 +146,10 @@ def _open(path: Any) -> tuple[Any, dict[str, Any]]:
     name = str(path)
     try:
         handle_ = pq.ParquetFile(name)
-    except (OSError, pa.ArrowInvalid) as exc:
+    except pa.ArrowInvalid as exc:
         raise FormatError(f"cannot open as Parquet: {exc}", path=name) from None
+    except OSError as exc:
+        raise cannot_open(exc, name) from None
     schema = handle_.schema_arrow
     raw = (schema.metadata or {}).get(METADATA_KEY)
     if raw is None or not {"dx", "dy", "pen"} <= set(schema.names):
@@ -190,8 +191,12 @@ def iter_parquet(
 ) -> Iterator[Drawings]:
     """Yield drawings from a drawings Parquet file, ``chunk_size`` rows at a time.
 
+    The ``parquet`` format's registered reader (see :func:`strokedelta.io.iter_drawings`).
+
     Raises
     ------
+    FileAccessError
+        The file cannot be opened.
     FormatError
         Not our layout, or a drawing with bad stroke-3 rows (naming the record).
     """
@@ -215,7 +220,7 @@ def iter_parquet(
             meta = _meta_from_batch(batch, pandas_meta)
             bad, messages = stroke3_problems(strokes)
             for i, message in zip(bad.tolist(), messages):
-                handle(FormatError(message, path=name, record=start + i), errors, report)
+                raise_or_record(FormatError(message, path=name, record=start + i), errors, report)
             drawings = (
                 Drawings(strokes, meta, time=time, attrs=info.get("attrs") or {})
                 if (not len(bad))
@@ -260,11 +265,8 @@ def _without(
     )
 
 
-def read_parquet(path: Any, **options: Any) -> Drawings:
-    """Read a whole drawings Parquet file (options as :func:`iter_parquet`)."""
-    chunks = list(iter_parquet(path, **options))
-    if chunks:
-        return chunks[0] if len(chunks) == 1 else Drawings.concat(chunks)
+def _no_drawings(path: Any) -> Drawings:
+    """What reading gives when there are no drawings: the file's columns, dtypes and attrs."""
     handle_, info = _open(path)
     with handle_:
         schema = handle_.schema_arrow
@@ -273,3 +275,19 @@ def read_parquet(path: Any, **options: Any) -> Drawings:
     time = Ragged.from_arrow(empty.column("time")) if "time" in schema.names else None
     meta = _meta_from_batch(empty, (schema.metadata or {}).get(b"pandas"))
     return Drawings(strokes, meta, time=time, attrs=info.get("attrs") or {})
+
+
+register(
+    DrawingsFormat(
+        name="parquet",
+        description="strokedelta's columnar drawings layout",
+        suffixes=(".parquet",),
+        aliases=(".pq",),
+        read_chunks=iter_parquet,
+        writer=ParquetWriter,
+        empty=_no_drawings,
+        streams=True,
+        keeps_time=True,
+        keeps_splits=True,
+    )
+)

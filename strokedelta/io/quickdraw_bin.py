@@ -13,14 +13,18 @@ What the format cannot hold: ``word`` (Google stores one word per file; it is no
 the fraction of a second of ``timestamp`` (read back as ``"YYYY-MM-DD HH:MM:SS UTC"``) and
 coordinates outside 0..255 (refused: simplify first).
 
+This module registers the ``bin`` format; read and write it with
+:func:`strokedelta.io.read_drawings` and :func:`strokedelta.io.write_drawings`.
+
 Examples
 --------
 >>> import tempfile, pathlib
+>>> from strokedelta.io import read_drawings, write_drawings
 >>> from strokedelta.sketch import Drawings
 >>> d = Drawings.from_polylines([[[[0, 255], [10, 10]], [[7], [8]]]])
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "cat.bin"
->>> write_bin(d, path)
->>> back = read_bin(path)
+>>> write_drawings(d, path)
+>>> back = read_drawings(path)
 >>> back[0].tolist(), back.meta["key_id"].tolist()
 ([[0, 10, 0], [255, 0, 1], [-248, -2, 1]], ['0'])
 """
@@ -35,14 +39,16 @@ import numba
 import numpy as np
 import pandas as pd
 
+from strokedelta._files import open_binary_input
 from strokedelta._validation import check_int
 from strokedelta.exceptions import FormatError, ValidationError
-from strokedelta.io._report import ReadReport, check_errors, handle, in_chunks
+from strokedelta.io.read_report import ReadReport, check_errors, raise_or_record
+from strokedelta.io.registry import DrawingsFormat, in_chunks, register
 from strokedelta.ragged import Ragged, offsets_from_lengths
 from strokedelta.sketch.drawings import Drawings
 from strokedelta.sketch.formats import stroke_offsets
 
-__all__ = ["BinWriter", "encode_bin", "iter_bin", "parse_bin", "read_bin", "write_bin"]
+__all__ = ["DEFAULT_CHUNK", "BinWriter", "iter_bin"]
 
 HEADER = 17  # key_id 8 + countrycode 2 + recognized 1 + timestamp 4 + n_strokes 2
 DEFAULT_CHUNK = 100_000
@@ -106,15 +112,18 @@ def _gather(buf: np.ndarray, starts: np.ndarray, offset: int, width: int) -> np.
     return buf[(starts + offset)[:, None] + np.arange(width)]
 
 
-def parse_bin(
-    buf: np.ndarray, path: str = "", *, errors: str = "raise", report: ReadReport | None = None
-) -> Drawings:
-    """Parse the bytes of a ``.bin`` file (a uint8 array) into :class:`Drawings`."""
-    errors = check_errors(errors)
+def _parse_bin(buf: np.ndarray, path: str, errors: str, report: ReadReport | None) -> Drawings:
+    """Parse the bytes of a ``.bin`` file (a uint8 array) into :class:`Drawings`.
+
+    Raises
+    ------
+    FormatError
+        A truncated file or a malformed drawing, naming the record (0-based).
+    """
     empty = np.zeros(0, dtype=np.int64)
     status, n_rec, n_strokes = _scan(buf, len(buf) + 1, empty, empty, empty, empty)
     if status != _OK:
-        handle(FormatError(_MESSAGES[status], path=path, record=n_rec), errors, report)
+        raise_or_record(FormatError(_MESSAGES[status], path=path, record=n_rec), errors, report)
     rec_start = np.zeros(n_rec, dtype=np.int64)
     rec_strokes = np.zeros(n_rec, dtype=np.int64)
     stroke_start = np.zeros(n_strokes, dtype=np.int64)
@@ -140,7 +149,7 @@ def parse_bin(
             problems.setdefault(i, message)
     keep = np.ones(n_rec, dtype=bool)
     for i in sorted(problems):
-        handle(FormatError(problems[i], path=path, record=i), errors, report)
+        raise_or_record(FormatError(problems[i], path=path, record=i), errors, report)
         keep[i] = False
 
     point_offsets = offsets_from_lengths(stroke_points)
@@ -182,22 +191,6 @@ def _meta(
     )
 
 
-def read_bin(path: Any, *, errors: str = "raise", report: ReadReport | None = None) -> Drawings:
-    """Read a whole ``.bin`` file.
-
-    Raises
-    ------
-    FormatError
-        A truncated file or a malformed drawing, naming the record (0-based).
-    """
-    name = str(path)
-    try:
-        buf = np.fromfile(name, dtype=np.uint8)
-    except OSError as exc:
-        raise FormatError(f"cannot open file: {exc.strerror or exc}", path=name) from None
-    return parse_bin(buf, name, errors=errors, report=report)
-
-
 def iter_bin(
     path: Any,
     *,
@@ -205,9 +198,23 @@ def iter_bin(
     errors: str = "raise",
     report: ReadReport | None = None,
 ) -> Iterator[Drawings]:
-    """Yield a ``.bin`` file's drawings in chunks of ``chunk_size`` (the file is parsed once)."""
+    """Yield a ``.bin`` file's drawings in chunks of ``chunk_size`` (the file is parsed once).
+
+    The ``bin`` format's registered reader (see :func:`strokedelta.io.iter_drawings`).
+
+    Raises
+    ------
+    FileAccessError
+        The file cannot be opened.
+    FormatError
+        A truncated file or a malformed drawing, naming the record (0-based).
+    """
     chunk_size = check_int("chunk_size", chunk_size, minimum=1)
-    yield from in_chunks(read_bin(path, errors=errors, report=report), chunk_size)
+    errors = check_errors(errors)
+    name = str(path)
+    with open_binary_input(path) as handle:
+        buf = np.frombuffer(handle.read(), dtype=np.uint8)
+    yield from in_chunks(_parse_bin(buf, name, errors, report), chunk_size)
 
 
 # ----------------------------------------------------------------------------- writing
@@ -262,7 +269,7 @@ def _countries(meta: pd.DataFrame) -> np.ndarray:
     return np.frombuffer(codes.astype("S2").tobytes(), dtype=np.uint8).reshape(-1, 2)
 
 
-def encode_bin(drawings: Drawings) -> bytes:
+def _encode_bin(drawings: Drawings) -> bytes:
     """The ``.bin`` bytes of ``drawings`` (absolute coordinates must be integers in 0..255).
 
     Raises
@@ -324,7 +331,10 @@ def encode_bin(drawings: Drawings) -> bytes:
 
 
 class BinWriter:
-    """Append drawings to an open ``.bin`` file (see :func:`strokedelta.io.open_writer`)."""
+    """Append drawings to an open ``.bin`` file: the ``bin`` format's registered writer.
+
+    Use it through :func:`strokedelta.io.open_writer`, which makes the output atomic.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -333,7 +343,7 @@ class BinWriter:
 
     def write(self, drawings: Drawings) -> None:
         """Write one batch of drawings."""
-        self._handle.write(encode_bin(drawings))
+        self._handle.write(_encode_bin(drawings))
         self.count += len(drawings)
 
     def close(self) -> None:
@@ -343,9 +353,21 @@ class BinWriter:
     abort = close
 
 
-def write_bin(drawings: Drawings, path: Any) -> None:
-    """Write drawings to a ``.bin`` file atomically."""
-    from strokedelta._files import atomic_path
+def _no_drawings(path: Any) -> Drawings:
+    """What reading gives when there are no drawings: int16 points, no columns."""
+    return Drawings(Ragged(np.zeros((0, 3), dtype=np.int16), [0]))
 
-    with atomic_path(path) as tmp:
-        Path(tmp).write_bytes(encode_bin(drawings))
+
+register(
+    DrawingsFormat(
+        name="bin",
+        description="Quick, Draw! binary",
+        suffixes=(".bin",),
+        read_chunks=iter_bin,
+        writer=BinWriter,
+        empty=_no_drawings,
+        streams=False,
+        keeps_time=False,
+        keeps_splits=False,
+    )
+)

@@ -12,14 +12,18 @@ Writing produces int16 elements (refusing values that do not fit, with the range
 float64 elements for float data, pickled so that both this reader and magenta's
 ``np.load(path, allow_pickle=True, encoding="latin1")`` read them.
 
+This module registers the ``npz`` format; read and write it with
+:func:`strokedelta.io.read_drawings` and :func:`strokedelta.io.write_drawings`.
+
 Examples
 --------
 >>> import tempfile, pathlib
+>>> from strokedelta.io import read_drawings, write_drawings
 >>> from strokedelta.sketch import Drawings
 >>> d = Drawings.from_polylines([[[[0, 3], [0, 4]]], [[[1], [1]]]])
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "tiny.npz"
->>> write_npz(d, path)
->>> back = read_npz(path)
+>>> write_drawings(d, path)
+>>> back = read_drawings(path)
 >>> back.meta["split"].tolist(), back[0].dtype.name
 (['train', 'train'], 'int16')
 """
@@ -29,21 +33,26 @@ from __future__ import annotations
 import io
 import pickle
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from strokedelta._validation import check_choice
+from strokedelta._files import cannot_open
+from strokedelta._validation import check_choice, check_int
 from strokedelta.exceptions import FormatError, UnsafeFileError, ValidationError
-from strokedelta.io._report import ReadReport, check_errors, handle
+from strokedelta.io.read_report import ReadReport, check_errors, raise_or_record
+from strokedelta.io.registry import DrawingsFormat, in_chunks, register
 from strokedelta.ragged import Ragged, offsets_from_lengths
-from strokedelta.sketch.drawings import Drawings, stroke3_problems
+from strokedelta.sketch.drawings import SPLITS, Drawings
+from strokedelta.sketch.stroke3_checks import stroke3_problems
 
-__all__ = ["SPLITS", "NpzWriter", "SafeUnpickler", "encode_npz", "read_npz", "write_npz"]
+__all__ = ["ALLOWED_GLOBALS", "DEFAULT_CHUNK", "NpzWriter", "SafeUnpickler", "iter_npz"]
 
-SPLITS = ("train", "valid", "test")
+#: Drawings per chunk when reading (the file is read whole; chunks are slices of it).
+DEFAULT_CHUNK = 100_000
 
 _RECONSTRUCT = np._core.multiarray._reconstruct  # type: ignore[attr-defined]
 
@@ -148,7 +157,7 @@ def _split_drawings(
         for i in np.flatnonzero(~shapes_ok).tolist():
             got = array[i]
             what = f"{got.dtype} {got.shape}" if isinstance(got, np.ndarray) else type(got).__name__
-            handle(
+            raise_or_record(
                 FormatError(
                     f"key {key}: expected an (n, 3) numeric array; got {what}", path=path, record=i
                 ),
@@ -170,22 +179,33 @@ def _is_stroke3(item: Any) -> bool:
     )
 
 
-def read_npz(
-    path: Any, *, split: str | None = None, errors: str = "raise", report: ReadReport | None = None
-) -> Drawings:
-    """Read a Sketch-RNN ``.npz`` safely (no code from the file ever runs).
+def iter_npz(
+    path: Any,
+    *,
+    split: str | None = None,
+    chunk_size: int = DEFAULT_CHUNK,
+    errors: str = "raise",
+    report: ReadReport | None = None,
+) -> Iterator[Drawings]:
+    """Yield a Sketch-RNN ``.npz``'s drawings in chunks, read safely (no code from it runs).
+
+    The ``npz`` format's registered reader (see :func:`strokedelta.io.iter_drawings`).
 
     Parameters
     ----------
     path : str or Path
     split : {"train", "valid", "test"}, optional
         Read one split; by default all splits present, in that order.
+    chunk_size : int
+        Drawings per chunk (the file is read whole; chunks are slices of it).
     errors : {"raise", "skip"}
         Stop at (or skip and count) drawings that are not ``(n, 3)`` arrays, hold pen values
         other than 0 / 1, NaN / infinity, or no points.
+    report : ReadReport, optional
+        Receives the skipped drawings and their reasons.
 
-    Returns
-    -------
+    Yields
+    ------
     Drawings
         ``meta`` has a ``split`` column.
 
@@ -193,17 +213,26 @@ def read_npz(
     ------
     UnsafeFileError
         A pickle asks for anything beyond numpy arrays.
+    FileAccessError
+        The file cannot be opened.
     FormatError
         Not a zip, a malformed member, or a bad drawing (naming key and record).
     """
+    chunk_size = check_int("chunk_size", chunk_size, minimum=1)
     errors = check_errors(errors)
-    name = str(path)
     if split is not None:
         check_choice("split", split, SPLITS)
+    yield from in_chunks(_read_npz(str(path), split, errors, report), chunk_size)
+
+
+def _read_npz(name: str, split: str | None, errors: str, report: ReadReport | None) -> Drawings:
+    """Read the splits of a Sketch-RNN ``.npz`` (all present, or ``split``) into one Drawings."""
     try:
         archive = zipfile.ZipFile(name)
-    except (OSError, zipfile.BadZipFile) as exc:
+    except zipfile.BadZipFile as exc:
         raise FormatError(f"cannot open as .npz: {exc}", path=name) from None
+    except OSError as exc:
+        raise cannot_open(exc, name) from None
     with archive:
         members = {m[:-4]: m for m in archive.namelist() if m.endswith(".npy")}
         keys = [split] if split is not None else [k for k in SPLITS if k in members]
@@ -220,7 +249,7 @@ def read_npz(
             strokes, kept = _split_drawings(array, name, key, errors, report)
             bad, messages = stroke3_problems(strokes, allow_empty=False)
             for i, message in zip(bad.tolist(), messages):
-                handle(
+                raise_or_record(
                     FormatError(f"key {key}: {message}", path=name, record=int(kept[i])),
                     errors,
                     report,
@@ -282,7 +311,7 @@ def _npy_bytes(array: np.ndarray) -> bytes:
     return header.getvalue() + body.getvalue()
 
 
-def encode_npz(drawings: Drawings, path: Path) -> None:
+def _write_splits(drawings: Drawings, path: Path) -> None:
     """Write the splits of ``drawings`` (its ``split`` column, else all in ``train``)."""
     if "split" in drawings.meta.columns:
         labels = drawings.meta["split"].astype("str").to_numpy(dtype=str)
@@ -298,7 +327,12 @@ def encode_npz(drawings: Drawings, path: Path) -> None:
 
 
 class NpzWriter:
-    """Collect drawings and write them as one ``.npz`` on :meth:`close` (zip needs it all)."""
+    """Collect drawings and write them as one ``.npz`` on :meth:`close` (zip needs it all).
+
+    The ``npz`` format's registered writer: use it through :func:`strokedelta.io.open_writer`,
+    which makes the output atomic. The ``split`` column chooses each drawing's key (all go to
+    ``train`` without one); elements are int16 (refusing values outside int16) or float64.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -314,16 +348,30 @@ class NpzWriter:
     def close(self) -> None:
         """Write the file."""
         parts = self._parts or [Drawings(Ragged(np.zeros((0, 3), np.int16), [0]))]
-        encode_npz(Drawings.concat(parts) if len(parts) > 1 else parts[0], self.path)
+        _write_splits(Drawings.concat(parts) if len(parts) > 1 else parts[0], self.path)
 
     def abort(self) -> None:
         """Drop what was collected."""
         self._parts = []
 
 
-def write_npz(drawings: Drawings, path: Any) -> None:
-    """Write drawings to a Sketch-RNN ``.npz`` atomically (see :func:`encode_npz`)."""
-    from strokedelta._files import atomic_path
+def _no_drawings(path: Any) -> Drawings:
+    """What reading gives when there are no drawings: int16 points and the ``split`` column."""
+    meta = pd.DataFrame({"split": pd.Series([], dtype="str")})
+    return Drawings(Ragged(np.zeros((0, 3), np.int16), [0]), meta)
 
-    with atomic_path(path) as tmp:
-        encode_npz(drawings, tmp)
+
+register(
+    DrawingsFormat(
+        name="npz",
+        description="Sketch-RNN stroke-3 splits",
+        suffixes=(".npz",),
+        read_chunks=iter_npz,
+        writer=NpzWriter,
+        empty=_no_drawings,
+        streams=False,
+        keeps_time=False,
+        keeps_splits=True,
+        selects_split=True,
+    )
+)

@@ -27,15 +27,23 @@ import os
 import re
 import sys
 import zlib
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from strokedelta._files import atomic_path, open_text_input, suffix_of
-from strokedelta.exceptions import FormatError
+from strokedelta._files import atomic_path, cannot_open, open_text_input, suffix_of
+from strokedelta.exceptions import FileAccessError, FormatError
 
-__all__ = ["TABLE_SUFFIXES", "decimal_places", "read_table", "table_format", "write_table"]
+__all__ = [
+    "TABLE_SUFFIXES",
+    "decimal_places",
+    "read_table",
+    "round_to_source_decimals",
+    "table_format",
+    "write_table",
+]
 
 TABLE_SUFFIXES = {".csv": "csv", ".csv.gz": "csv", ".parquet": "parquet", "-": "csv"}
 """Recognised extensions and their format (``-`` is CSV on stdin / stdout)."""
@@ -96,6 +104,8 @@ def _read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
         raise FormatError(f"malformed CSV: {_first_line(exc)}", path=name) from None
     except UnicodeDecodeError:
         raise FormatError("is not UTF-8 text", path=name) from None
+    except FileAccessError:
+        raise
     except (EOFError, zlib.error, OSError) as exc:
         raise FormatError(f"cannot read file: {_first_line(exc)}", path=name) from None
 
@@ -109,7 +119,7 @@ def _read_parquet(path: str | os.PathLike[str]) -> pd.DataFrame:
         with open(path, "rb") as handle:
             table = pq.read_table(handle)
     except OSError as exc:
-        raise FormatError(f"cannot open file: {exc.strerror or exc}", path=name) from None
+        raise cannot_open(exc, name) from None
     except pa.ArrowException as exc:
         raise FormatError(
             f"is not a readable Parquet file: {_first_line(exc)}", path=name
@@ -235,3 +245,63 @@ def decimal_places(values: Any, max_places: int = 12) -> int | None:
         if np.array_equal(np.round(array, places), array):
             return places
     return None
+
+
+def round_to_source_decimals(
+    result: pd.DataFrame,
+    source: pd.DataFrame,
+    undo: Callable[[pd.DataFrame], pd.DataFrame],
+    columns: Sequence[Hashable],
+) -> pd.DataFrame:
+    """Round float ``columns`` of ``result`` to the decimals of ``source`` when that is exact.
+
+    ``result`` was computed from ``source`` (deltas from values or back) and ``undo`` computes
+    ``source`` from ``result``. A float column whose source values have a fixed number of
+    decimals (:func:`decimal_places`) is rounded to them only when ``undo`` of the rounded
+    result, rounded to the same decimals, gives ``source`` back exactly; otherwise it is left as
+    computed. So a table read from text keeps its decimals through ``delta`` and ``integrate``
+    instead of gaining binary rounding noise (``0.3 - 0.1 == 0.19999999999999998``).
+
+    Parameters
+    ----------
+    result, source : pandas.DataFrame
+        The computed table and the one it was computed from (same columns and rows).
+    undo : callable
+        DataFrame -> DataFrame, the inverse of the computation (e.g. ``inverse_transform``).
+    columns : list of str
+        The computed columns; other columns are not touched.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``result`` itself when no column has decimals to keep, else a shallow copy.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> source = pd.DataFrame({"x": [0.1, 0.3]})
+    >>> deltas = source.diff().fillna(source)
+    >>> deltas["x"].tolist()
+    [0.1, 0.19999999999999998]
+    >>> round_to_source_decimals(deltas, source, lambda d: d.cumsum(), ["x"])["x"].tolist()
+    [0.1, 0.2]
+    """
+    places = {}
+    for name in columns:
+        if result[name].dtype.kind == "f" and source[name].dtype.kind == "f":
+            found = decimal_places(source[name].to_numpy())
+            if found is not None:
+                places[name] = found
+    if not places:
+        return result
+    rounded = result.copy(deep=False)
+    for name, digits in places.items():
+        rounded[name] = result[name].round(digits)
+    back = undo(rounded)
+    for name, digits in places.items():
+        same = np.array_equal(
+            back[name].round(digits).to_numpy(), source[name].to_numpy(), equal_nan=True
+        )
+        if not same:
+            rounded[name] = result[name]
+    return rounded

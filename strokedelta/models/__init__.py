@@ -2,7 +2,9 @@
 
 Every model is sklearn-shaped (``fit`` returns self, ``predict`` answers in absolute units as
 numpy) and is saved with ``model.save(path)`` / :func:`load_model` (safetensors + JSON, never
-unpickled).
+unpickled). :class:`TableRegressor` and :class:`NextStepRegressor` are the shared bases of the
+models of tables and of drawings; :func:`resolve_device` turns a ``device`` parameter into the
+torch device the models train on.
 
 Examples
 --------
@@ -13,18 +15,30 @@ Examples
 [498.0]
 """
 
+from strokedelta.models.device import resolve_device
 from strokedelta.models.linear import AbsoluteLinearRegressor, DeltaLinearRegressor
+from strokedelta.models.next_step import (
+    NextDeltaRegressor,
+    NextPointRegressor,
+    NextStepRegressor,
+    next_step_windows,
+    round_to_pixels,
+)
 from strokedelta.models.pairs import delta_pairs
 from strokedelta.models.persistence import load_model, save_model
-from strokedelta.models.sketch import NextDeltaRegressor, NextPointRegressor, next_step_windows
+from strokedelta.models.regressor_base import TableRegressor
 
 __all__ = [
     "AbsoluteLinearRegressor",
     "DeltaLinearRegressor",
     "NextDeltaRegressor",
     "NextPointRegressor",
+    "NextStepRegressor",
+    "TableRegressor",
     "delta_pairs",
     "load_model",
     "next_step_windows",
+    "resolve_device",
+    "round_to_pixels",
     "save_model",
 ]

@@ -1,8 +1,10 @@
-"""What every strokedelta model shares: sklearn-style parameters, fitted checks, validation.
+"""What every strokedelta model shares: sklearn-style parameters, fitted checks, saving.
 
 The models do not subclass scikit-learn's ``BaseEstimator`` (scikit-learn is only a test
 dependency), so :class:`ModelBase` implements ``get_params`` / ``set_params`` itself from the
-``__init__`` signature, which is what ``sklearn.base.clone`` and grid searches rely on.
+``__init__`` signature, which is what ``sklearn.base.clone`` and grid searches rely on. Every
+concrete subclass registers itself in :mod:`~strokedelta.models.registry` when it is defined,
+which is what lets :func:`~strokedelta.models.load_model` build it from a file.
 
 Examples
 --------
@@ -19,12 +21,22 @@ import os
 from typing import Any, ClassVar
 
 import numpy as np
-import pandas as pd
 
-from strokedelta._validation import check_choice, check_int, check_number, fail
-from strokedelta.exceptions import NotFittedError
+from strokedelta._validation import (
+    check_choice,
+    check_device,
+    check_int,
+    check_is_fitted,
+    check_number,
+    fail,
+)
+from strokedelta.models._optimizers import OPTIMIZERS
+from strokedelta.models._solvers import SOLVERS
+from strokedelta.models._training import SCHEDULES
+from strokedelta.models.persistence import save_model
+from strokedelta.models.registry import register_model
 
-__all__ = ["ModelBase", "as_features", "as_targets"]
+__all__ = ["ModelBase"]
 
 
 class ModelBase:
@@ -52,6 +64,13 @@ class ModelBase:
     _array_attrs: ClassVar[tuple[str, ...]] = ()
     #: Names of the other fitted attributes (saved as JSON).
     _json_attrs: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, *, abstract: bool = False, **kwargs: Any) -> None:
+        """Register every concrete model class for saving and loading (shared bases pass
+        ``abstract=True``)."""
+        super().__init_subclass__(**kwargs)
+        if not abstract:
+            register_model(cls)
 
     @classmethod
     def _param_names(cls) -> list[str]:
@@ -96,10 +115,7 @@ class ModelBase:
             delattr(self, name)
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "coef_"):
-            raise NotFittedError(
-                f"this {type(self).__name__} is not fitted yet; call fit before using it"
-            )
+        check_is_fitted(self, "coef_")
 
     def _validate_params(self) -> None:
         """Validate the parameters every model has (at the start of fit and when loading);
@@ -109,10 +125,10 @@ class ModelBase:
         if epochs is not None:
             check_int("epochs", epochs, minimum=1)
         check_int("batch_size", self.batch_size, minimum=1)
-        check_choice("optimizer", self.optimizer, ("sgd", "adam"))
-        check_choice("schedule", self.schedule, ("constant", "linear"))
-        check_choice("solver", self.solver, ("gradient", "lstsq"))
-        check_choice("device", self.device, ("auto", "cpu", "cuda"))
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_choice("schedule", self.schedule, SCHEDULES)
+        check_choice("solver", self.solver, SOLVERS)
+        check_device(self.device)
         state = self.random_state
         if state is not None:
             check_int("random_state", state, minimum=0)
@@ -135,59 +151,4 @@ class ModelBase:
 
         See :func:`strokedelta.models.persistence.save_model`.
         """
-        from strokedelta.models.persistence import save_model
-
         save_model(self, path)
-
-
-def _frame_names(data: Any) -> list[str] | None:
-    if isinstance(data, pd.DataFrame):
-        return [str(c) for c in data.columns]
-    if isinstance(data, pd.Series) and data.name is not None:
-        return [str(data.name)]
-    return None
-
-
-def as_features(x: Any, *, name: str = "X") -> tuple[np.ndarray, list[str] | None]:
-    """Features as a float64 ``(n, p)`` array (1-D is one feature) plus DataFrame column names.
-
-    Examples
-    --------
-    >>> arr, names = as_features(pd.DataFrame({"a": [1, 2], "b": [3, 4]}))
-    >>> arr.tolist(), names
-    ([[1.0, 3.0], [2.0, 4.0]], ['a', 'b'])
-    """
-    names = _frame_names(x)
-    arr = np.asarray(x.to_numpy() if isinstance(x, (pd.DataFrame, pd.Series)) else x)
-    if arr.dtype == object:
-        try:
-            arr = arr.astype(np.float64)
-        except (TypeError, ValueError):
-            raise fail(name, "hold numbers", "non-numeric values") from None
-    if arr.dtype.kind not in "biuf":
-        raise fail(name, "have a numeric dtype", arr.dtype)
-    if arr.ndim == 1:
-        arr = arr[:, None]
-    if arr.ndim != 2:
-        raise fail(name, "have shape (n,) or (n, p)", tuple(arr.shape))
-    arr = np.ascontiguousarray(arr, dtype=np.float64)
-    if not np.isfinite(arr).all():
-        where = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
-        raise fail(name, "be finite", f"{arr[where]} at row {where[0]}, column {where[1]}")
-    return arr, names
-
-
-def as_targets(y: Any, n_rows: int) -> tuple[np.ndarray, bool, list[str] | None]:
-    """Targets as float64 ``(n, q)``, whether they were 1-D, and their names.
-
-    Examples
-    --------
-    >>> arr, one_d, names = as_targets(pd.Series([1, 2], name="y"), 2)
-    >>> arr.shape, one_d, names
-    ((2, 1), True, ['y'])
-    """
-    one_d = np.ndim(y) == 1
-    arr, names = as_features(y, name="y")
-    if arr.shape[0] != n_rows:
-        raise fail("y", f"have {n_rows} rows like X", arr.shape[0])
-    return arr, one_d, names

@@ -1,11 +1,14 @@
-"""The training loop shared by every linear model: minibatch SGD or Adam in torch, seeded.
+"""The training loop shared by every linear model: seeded minibatch SGD or Adam on torch tensors.
 
-The models are linear with a mean-squared-error loss, so the gradient of a minibatch is written
-in closed form (``2/(B q) X^T r``) and the optimiser updates run as a handful of in-place torch
-ops per step (no autograd, inference mode, one CPU thread: the ops are tiny). There is no
-``DataLoader``: each epoch draws one ``torch.randperm``, gathers the packed ``[X | Y]`` rows
-once, and slices contiguous minibatches from the permuted tensor; the residual of a block is
-one matmul with ``[W / sx; -1 / sy]``, so scaled training never rescales the data.
+It uses neither ``torch.nn`` nor ``torch.optim`` nor autograd. The models are linear with a
+mean-squared-error loss, so the gradient of a minibatch is written in closed form
+(``2/(B q) X^T r``), and the updates are the hand-written SGD and Adam of
+:mod:`~strokedelta.models._optimizers` (which follow ``torch.optim.SGD`` / ``torch.optim.Adam``
+step for step): a handful of in-place torch ops per step, in inference mode, on one CPU thread
+(the ops are tiny). There is no ``DataLoader``: each epoch draws one ``torch.randperm``, gathers
+the packed ``[X | Y]`` rows once, and slices contiguous minibatches from the permuted tensor; the
+residual of a block is one matmul with ``[W / sx; -1 / sy]``, so scaled training never rescales
+the data.
 
 A loss that turns non-finite, or grows more than :data:`EXPLODE_FACTOR` times above the first
 epoch's, stops training with :class:`~strokedelta.exceptions.TrainingDivergedError`.
@@ -26,7 +29,7 @@ from __future__ import annotations
 import contextlib
 import math
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,19 +39,18 @@ from tqdm.auto import tqdm
 
 from strokedelta._validation import check_choice
 from strokedelta.exceptions import TrainingDivergedError
+from strokedelta.models._optimizers import OPTIMIZERS, Adam, Sgd, make_optimizer
+from strokedelta.models.device import resolve_device
 
 __all__ = [
     "DEFAULT_HINT",
     "EXPLODE_FACTOR",
     "MIN_STEPS",
     "SCALE_HINT",
+    "SCHEDULES",
     "LinearFit",
     "auto_epochs",
-    "fit_linear",
-    "positive_scales",
-    "resolve_device",
-    "rms_scales",
-    "solve_lstsq",
+    "learning_rate",
     "train_linear",
 ]
 
@@ -56,8 +58,8 @@ __all__ = [
 EXPLODE_FACTOR = 1e6
 #: ``epochs=None`` runs enough epochs for at least this many optimiser steps.
 MIN_STEPS = 1000
-
-_BETA1, _BETA2, _EPS = 0.9, 0.999, 1e-8
+#: The learning-rate schedules a model's ``schedule`` parameter takes.
+SCHEDULES = ("constant", "linear")
 
 
 @dataclass
@@ -72,26 +74,6 @@ class LinearFit:
     device: str = "cpu"
 
 
-def resolve_device(device: str) -> torch.device:
-    """Turn ``"auto"``, ``"cpu"`` or ``"cuda"`` into a torch device.
-
-    ``"auto"`` picks CUDA when it is available; asking for ``"cuda"`` without it is an error.
-
-    Examples
-    --------
-    >>> resolve_device("cpu")
-    device(type='cpu')
-    """
-    check_choice("device", device, ("auto", "cpu", "cuda"))
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device == "cuda" and not torch.cuda.is_available():
-        from strokedelta._validation import fail
-
-        raise fail("device", "be 'cpu' or 'auto' on a machine without CUDA", "'cuda'")
-    return torch.device(device)
-
-
 def auto_epochs(n_rows: int, batch_size: int) -> int:
     """Epochs needed for at least :data:`MIN_STEPS` optimiser steps (at least one epoch).
 
@@ -104,33 +86,6 @@ def auto_epochs(n_rows: int, batch_size: int) -> int:
     return max(1, math.ceil(MIN_STEPS / steps_per_epoch))
 
 
-def solve_lstsq(
-    x: np.ndarray, y: np.ndarray, *, bias: bool
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Closed-form least squares in float64: ``(weight (p, q), bias (q,) or None)``.
-
-    Columns are scaled by their RMS before solving (and the weights unscaled after) so that
-    features on very different scales stay well conditioned.
-
-    Examples
-    --------
-    >>> x = np.array([[0.0], [1.0], [2.0]])
-    >>> w, b = solve_lstsq(x, 2 * x + 1, bias=True)
-    >>> np.round(w, 6).tolist(), np.round(b, 6).tolist()
-    ([[2.0]], [1.0])
-    """
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    x_mean = x.mean(axis=0) if bias else np.zeros(x.shape[1])
-    y_mean = y.mean(axis=0) if bias else np.zeros(y.shape[1])
-    xc = x - x_mean if bias else x
-    rms = np.sqrt(np.einsum("ij,ij->j", xc, xc) / max(1, len(xc)))
-    rms[rms == 0] = 1.0
-    coef, *_ = np.linalg.lstsq(xc / rms, (y - y_mean) if bias else y, rcond=None)
-    weight = coef / rms[:, None]
-    return weight, (y_mean - x_mean @ weight) if bias else None
-
-
 def _diverged(
     epoch: int,
     epochs: int,
@@ -138,11 +93,12 @@ def _diverged(
     first: float | None,
     lr: float,
     optimizer: str,
-    x: torch.Tensor,
-    inv_scale: torch.Tensor,
+    problem: _Problem,
     hint: str,
 ) -> TrainingDivergedError:
-    """The divergence error: epoch, loss, learning rate, input scale and what to do."""
+    """The divergence error: epoch, loss, learning rate, input scale and what to do, in the
+    message and as the error's fields."""
+    x, inv_scale = problem.packed[:, : problem.p], problem.inv_x[:, 0]
     x_max = float(x.abs().max()) if x.numel() else 0.0
     seen = x.double() * inv_scale.double()
     mean_sq = float(seen.square().sum(dim=1).mean()) if x.numel() else 0.0
@@ -152,7 +108,11 @@ def _diverged(
     return TrainingDivergedError(
         f"training diverged at epoch {epoch} of {epochs}: loss {loss:.3g}{first_text} with "
         f"lr={lr:g} ({optimizer}) and input scale max|x|={x_max:.4g}{scaled}; gradients grow "
-        f"with the size of the inputs, so {hint}{stable}"
+        f"with the size of the inputs, so {hint}{stable}",
+        epoch=epoch,
+        lr=lr,
+        loss=loss,
+        input_scale=x_max,
     )
 
 
@@ -180,6 +140,168 @@ def _single_thread(device: torch.device) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
+def learning_rate(lr: float, schedule: str, step: int, total_steps: int) -> float:
+    """The learning rate of 0-based optimiser step ``step`` of ``total_steps``.
+
+    ``"constant"`` is ``lr``; ``"linear"`` decays to zero, ``lr * (1 - step / total_steps)``
+    (``torch.optim.lr_scheduler.LambdaLR`` with that factor).
+
+    Examples
+    --------
+    >>> learning_rate(0.1, "linear", 5, 10), learning_rate(0.1, "constant", 5, 10)
+    (0.05, 0.1)
+    """
+    return lr * (1.0 - step / total_steps) if schedule == "linear" else lr
+
+
+def _plan(n: int, batch_size: int, epochs: int | None) -> tuple[int, int, int]:
+    """Minibatch size, number of epochs and total optimiser steps of a run on ``n`` rows."""
+    batch = max(1, min(int(batch_size), n))
+    n_epochs = auto_epochs(n, batch) if epochs is None else int(epochs)
+    return batch, n_epochs, max(1, n_epochs * math.ceil(n / batch))
+
+
+def _seed(random_state: int | None) -> int:
+    if random_state is None:  # fresh entropy, without reseeding torch's global generator
+        return int(np.random.SeedSequence().entropy % (2**63))  # type: ignore[operator]
+    return int(random_state)
+
+
+@dataclass
+class _Problem:
+    """The scaled problem ``r = (x / sx) W + b - y / sy`` of one run, on its device.
+
+    It runs as ONE matmul of a contiguous block ``[x | y]`` of ``packed`` with
+    ``ext = [W / sx; -1 / sy]``, so the data is never rescaled or split. ``state`` holds
+    ``[W; (q unused rows); b]``: the optimiser's parameters, in scaled units; ``grad`` is its
+    gradient and ``batch_losses`` the summed squared residual of every minibatch of an epoch,
+    both written in place.
+    """
+
+    packed: torch.Tensor
+    p: int
+    batch: int
+    bias: bool
+    inv: np.ndarray
+    inv_x: torch.Tensor
+    state: torch.Tensor
+    ext: torch.Tensor
+    grad: torch.Tensor
+    batch_losses: torch.Tensor
+
+    def __post_init__(self) -> None:
+        self.q = self.packed.shape[1] - self.p
+        self.full_scale = self.grad_scale(self.batch)
+        self.loss_slots = self.batch_losses.unbind()
+
+    def grad_scale(self, size: int) -> torch.Tensor:
+        """d loss / d state = column scale * (block^T r | sum r), unused rows zeroed."""
+        p, q = self.p, self.q
+        col = np.zeros((p + q + 1, 1))
+        col[:p, 0] = self.inv[:p]
+        col[p + q, 0] = 1.0 if self.bias else 0.0
+        return torch.tensor(col * 2.0 / (size * q), dtype=torch.float32, device=self.state.device)
+
+
+def _problem(
+    rows: np.ndarray,
+    p: int,
+    batch: int,
+    bias: bool,
+    x_scale: np.ndarray | None,
+    y_scale: np.ndarray | None,
+    init: str,
+    gen: torch.Generator,
+    dev: torch.device,
+) -> _Problem:
+    """Move the rows to ``dev`` and set up the scaled operands and the initial weights."""
+    n, q = rows.shape[0], rows.shape[1] - p
+    packed = torch.from_numpy(np.asarray(rows, dtype=np.float32, order="C")).to(dev)
+    inv = np.ones(p + q)
+    if x_scale is not None:
+        inv[:p] = 1.0 / np.asarray(x_scale, dtype=np.float64)
+    if y_scale is not None:
+        inv[p:] = 1.0 / np.asarray(y_scale, dtype=np.float64)
+    inv_x = torch.tensor(inv[:p, None], dtype=torch.float32, device=dev)
+    bound = 1.0 / math.sqrt(p) if p and init == "uniform" else 0.0  # nn.Linear's default
+    initial = (torch.rand((p + int(bias), q), generator=gen, dtype=torch.float64) * 2 - 1) * bound
+    state = torch.zeros((p + q + 1, q), dtype=torch.float32, device=dev)
+    state[:p] = initial[:p].to(device=dev, dtype=torch.float32)
+    if bias:
+        state[p + q] = initial[p].to(device=dev, dtype=torch.float32)
+    ext = torch.zeros((p + q, q), dtype=torch.float32, device=dev)
+    ext[p:] = -torch.diag(torch.tensor(inv[p:], dtype=torch.float32, device=dev))
+    batch_losses = torch.zeros(math.ceil(n / batch), dtype=torch.float32, device=dev)
+    return _Problem(
+        packed, p, batch, bias, inv, inv_x, state, ext, torch.zeros_like(state), batch_losses
+    )
+
+
+def _run_epoch(
+    problem: _Problem,
+    epoch_rows: torch.Tensor,
+    optimiser: Sgd | Adam,
+    rate_of: Callable[[int], float],
+    step: int,
+) -> float:
+    """One pass of minibatch steps over ``epoch_rows``, from optimiser step ``step``; returns
+    the epoch's mean loss (in the units of the scaled targets)."""
+    p, q, batch = problem.p, problem.q, problem.batch
+    state, ext, grad = problem.state, problem.ext, problem.grad
+    weight, offset, inv_x = state[:p], state[p + q], problem.inv_x
+    ext_top, grad_top, grad_bias = ext[:p], grad[: p + q], grad[p + q]
+    for block, loss_slot in zip(epoch_rows.split(batch), problem.loss_slots):
+        torch.mul(weight, inv_x, out=ext_top)
+        r = torch.addmm(offset, block, ext)
+        flat = r.view(-1)
+        torch.dot(flat, flat, out=loss_slot)
+        torch.mm(block.T, r, out=grad_top)
+        if problem.bias:
+            torch.sum(r, 0, out=grad_bias)
+        size = block.shape[0]
+        grad.mul_(problem.full_scale if size == batch else problem.grad_scale(size))
+        optimiser.step(grad, rate_of(step))
+        step += 1
+    return float(problem.batch_losses.double().sum()) / (problem.packed.shape[0] * q)
+
+
+def _train(
+    problem: _Problem,
+    bar: Any,
+    gen: torch.Generator,
+    optimiser: Sgd | Adam,
+    rate_of: Callable[[int], float],
+    *,
+    shuffle_first: bool,
+    diverged: Callable[[int, float, float | None], TrainingDivergedError],
+) -> LinearFit:
+    """Run the epochs of ``bar`` (a tqdm over ``range(epochs)``), each on a fresh seeded
+    shuffle; a non-finite or exploding loss raises ``diverged(epoch, loss, first)``."""
+    packed, n, p, q = problem.packed, problem.packed.shape[0], problem.p, problem.q
+    steps_per_epoch = len(problem.loss_slots)
+    losses: list[float] = []
+    first: float | None = None
+    for epoch in bar:
+        if epoch == 0 and not shuffle_first:
+            epoch_rows = packed
+        else:
+            epoch_rows = packed.index_select(0, torch.randperm(n, generator=gen).to(packed.device))
+        loss = _run_epoch(problem, epoch_rows, optimiser, rate_of, epoch * steps_per_epoch)
+        if not math.isfinite(loss) or (first is not None and loss > EXPLODE_FACTOR * first):
+            raise diverged(epoch + 1, loss, first)
+        if first is None:
+            first = max(loss, float(np.finfo(np.float32).tiny))
+        losses.append(loss)
+        if not bar.disable:
+            bar.set_postfix(loss=f"{loss:.4g}")
+    final = problem.state.to("cpu", torch.float64).numpy()
+    if not np.isfinite(final).all():
+        raise diverged(bar.total, math.nan, first)
+    history = np.asarray(losses, dtype=np.float64)
+    fitted_bias = final[p + q].copy() if problem.bias else None
+    return LinearFit(final[:p].copy(), fitted_bias, history, bar.total, packed.device.type)
+
+
 @torch.inference_mode()
 def train_linear(
     rows: np.ndarray,
@@ -203,6 +325,8 @@ def train_linear(
 ) -> LinearFit:
     """Fit ``y ~ (x / x_scale) W (+ b)`` on ``y / y_scale`` by minibatch SGD or Adam.
 
+    Closed-form MSE gradients, hand-written updates, :func:`learning_rate` (module docstring).
+
     Parameters
     ----------
     rows : ndarray, shape (n, p + q)
@@ -210,16 +334,15 @@ def train_linear(
     p : int
         Number of feature columns.
     bias : bool
-        Learn an intercept (the ``nn.Linear`` baseline) or not (the delta model).
+        Learn an intercept (``X W + b``, the absolute baseline) or not (the delta model).
     lr, epochs, batch_size, optimizer, schedule
         Learning rate; number of epochs (None: enough for :data:`MIN_STEPS` steps); minibatch
         size; ``"sgd"`` or ``"adam"``; ``"constant"`` or ``"linear"`` decay to zero.
     device, random_state, progress
         Torch device name; seed of the initial weights and of the shuffles; tqdm on stderr.
     x_scale, y_scale : ndarray, optional
-        Per-column scale factors: training fits ``y / y_scale ~ (x / x_scale) W (+ b)``
-        without rescaling the data (the factors sit in the matmul operand); the weights and
-        bias returned are those of the scaled problem. None means 1.
+        Per-column scale factors (None means 1): training fits ``y / y_scale ~ (x / x_scale) W
+        (+ b)`` without rescaling the data; the weights returned are the scaled problem's.
     shuffle_first : bool
         False when the rows already come in random order, which saves the first gather.
     init : {"uniform", "zeros"}
@@ -231,170 +354,32 @@ def train_linear(
     Returns
     -------
     LinearFit
-        Weights in float64 on the CPU and the mean loss of every epoch (in the units of the
-        scaled targets).
+        Float64 weights on the CPU and the mean loss of every epoch (scaled units).
 
     Raises
     ------
     TrainingDivergedError
-        When an epoch's loss is non-finite or explodes.
+        When an epoch's loss is non-finite or explodes (with ``epoch``, ``lr``, ``loss``).
     """
-    check_choice("optimizer", optimizer, ("sgd", "adam"))
-    check_choice("schedule", schedule, ("constant", "linear"))
+    check_choice("optimizer", optimizer, OPTIMIZERS)
+    check_choice("schedule", schedule, SCHEDULES)
     check_choice("init", init, ("uniform", "zeros"))
     dev = resolve_device(device)
-    n = rows.shape[0]
-    q = rows.shape[1] - p
-    batch = max(1, min(int(batch_size), n))
-    n_epochs = auto_epochs(n, batch) if epochs is None else int(epochs)
-    total_steps = max(1, n_epochs * math.ceil(n / batch))
+    batch, n_epochs, total_steps = _plan(rows.shape[0], batch_size, epochs)
+    gen = torch.Generator().manual_seed(_seed(random_state))
+    problem = _problem(rows, p, batch, bias, x_scale, y_scale, init, gen, dev)
 
-    if random_state is None:  # fresh entropy, without reseeding torch's global generator
-        seed = int(np.random.SeedSequence().entropy % (2**63))  # type: ignore[operator]
-    else:
-        seed = int(random_state)
-    gen = torch.Generator().manual_seed(seed)
-    packed = torch.from_numpy(np.asarray(rows, dtype=np.float32, order="C")).to(dev)
-    inv = np.ones(p + q)
-    if x_scale is not None:
-        inv[:p] = 1.0 / np.asarray(x_scale, dtype=np.float64)
-    if y_scale is not None:
-        inv[p:] = 1.0 / np.asarray(y_scale, dtype=np.float64)
-    inv_x = torch.tensor(inv[:p, None], dtype=torch.float32, device=dev)
+    def diverged(epoch: int, loss: float, first: float | None) -> TrainingDivergedError:
+        return _diverged(epoch, n_epochs, loss, first, lr, optimizer, problem, hint)
 
-    # The scaled problem r = (x / sx) W + b - y / sy runs as ONE matmul of a contiguous block
-    # [x | y] with ``ext = [W / sx; -1 / sy]``, so the data is never rescaled or split.
-    # ``state`` holds [W; (q unused rows); b]: the optimiser's parameters, in scaled units.
-    bound = 1.0 / math.sqrt(p) if p and init == "uniform" else 0.0  # nn.Linear's default
-    initial = (torch.rand((p + int(bias), q), generator=gen, dtype=torch.float64) * 2 - 1) * bound
-    state = torch.zeros((p + q + 1, q), dtype=torch.float32, device=dev)
-    state[:p] = initial[:p].to(device=dev, dtype=torch.float32)
-    if bias:
-        state[p + q] = initial[p].to(device=dev, dtype=torch.float32)
-    ext = torch.zeros((p + q, q), dtype=torch.float32, device=dev)
-    ext[p:] = -torch.diag(torch.tensor(inv[p:], dtype=torch.float32, device=dev))
-    weight, offset = state[:p], state[p + q]
-    grad = torch.zeros_like(state)
-
-    def grad_scale(size: int) -> torch.Tensor:
-        """d loss / d state = column scale * (block^T r | sum r), unused rows zeroed."""
-        col = np.zeros((p + q + 1, 1))
-        col[:p, 0] = inv[:p]
-        col[p + q, 0] = 1.0 if bias else 0.0
-        return torch.tensor(col * 2.0 / (size * q), dtype=torch.float32, device=dev)
-
-    full_scale = grad_scale(batch)
-    m = torch.zeros_like(state) if optimizer == "adam" else None
-    v = torch.zeros_like(state) if optimizer == "adam" else None
-    batch_losses = torch.zeros(math.ceil(n / batch), dtype=torch.float32, device=dev)
-    loss_slots = batch_losses.unbind()
-    ext_top, grad_top, grad_bias = ext[:p], grad[: p + q], grad[p + q]
-    losses: list[float] = []
-    first: float | None = None
-    step = 0
     bar = tqdm(range(n_epochs), desc=desc, disable=not progress, file=sys.stderr, leave=False)
-    with _single_thread(dev):
-        for epoch in bar:
-            if epoch == 0 and not shuffle_first:
-                epoch_rows = packed
-            else:
-                epoch_rows = packed.index_select(0, torch.randperm(n, generator=gen).to(dev))
-            for block, loss_slot in zip(epoch_rows.split(batch), loss_slots):
-                torch.mul(weight, inv_x, out=ext_top)
-                r = torch.addmm(offset, block, ext)
-                flat = r.view(-1)
-                torch.dot(flat, flat, out=loss_slot)
-                torch.mm(block.T, r, out=grad_top)
-                if bias:
-                    torch.sum(r, 0, out=grad_bias)
-                size = block.shape[0]
-                grad.mul_(full_scale if size == batch else grad_scale(size))
-                rate = lr * (1.0 - step / total_steps) if schedule == "linear" else lr
-                step += 1
-                if m is None or v is None:
-                    state.add_(grad, alpha=-rate)
-                    continue
-                m.lerp_(grad, 1 - _BETA1)
-                v.mul_(_BETA2).addcmul_(grad, grad, value=1 - _BETA2)
-                correction2 = math.sqrt(1 - _BETA2**step)
-                denom = v.sqrt().add_(_EPS * correction2)
-                state.addcdiv_(m, denom, value=-rate * correction2 / (1 - _BETA1**step))
-            loss = float(batch_losses.double().sum()) / (n * q)
-            if not math.isfinite(loss) or (first is not None and loss > EXPLODE_FACTOR * first):
-                bar.close()
-                raise _diverged(
-                    epoch + 1,
-                    n_epochs,
-                    loss,
-                    first,
-                    lr,
-                    optimizer,
-                    packed[:, :p],
-                    inv_x[:, 0],
-                    hint,
-                )
-            if first is None:
-                first = max(loss, float(np.finfo(np.float32).tiny))
-            losses.append(loss)
-            if progress:
-                bar.set_postfix(loss=f"{loss:.4g}")
-    bar.close()
-    final = state.to("cpu", torch.float64).numpy()
-    if not np.isfinite(final).all():
-        raise _diverged(
-            n_epochs, n_epochs, math.nan, first, lr, optimizer, packed[:, :p], inv_x[:, 0], hint
+    with bar, _single_thread(dev):
+        return _train(
+            problem,
+            bar,
+            gen,
+            make_optimizer(optimizer, problem.state),
+            lambda step: learning_rate(lr, schedule, step, total_steps),
+            shuffle_first=shuffle_first,
+            diverged=diverged,
         )
-    return LinearFit(
-        weight=final[:p].copy(),
-        bias=final[p + q].copy() if bias else None,
-        history=np.asarray(losses, dtype=np.float64),
-        epochs=n_epochs,
-        device=dev.type,
-    )
-
-
-def fit_linear(
-    rows: np.ndarray,
-    p: int,
-    *,
-    solver: str,
-    bias: bool,
-    scales: np.ndarray | None = None,
-    **train_kwargs: Any,
-) -> LinearFit:
-    """Fit packed ``[x | y]`` rows by least squares or by :func:`train_linear`, in data units.
-
-    ``solver="lstsq"`` solves in closed form (float64, empty history, 0 epochs, on the CPU);
-    ``"gradient"`` trains on the columns divided by ``scales`` (``(p + q,)``, None means 1)
-    and converts the weights and bias back to the units of the data.
-
-    Examples
-    --------
-    >>> rows = np.array([[0.0, 1.0], [1.0, 3.0], [2.0, 5.0]])
-    >>> fit = fit_linear(rows, 1, solver="lstsq", bias=True)
-    >>> np.round(fit.weight, 6).tolist(), np.round(fit.bias, 6).tolist(), fit.epochs
-    ([[2.0]], [1.0], 0)
-    """
-    if solver == "lstsq":
-        weight, fitted_bias = solve_lstsq(rows[:, :p], rows[:, p:], bias=bias)
-        return LinearFit(weight, fitted_bias, np.zeros(0), 0)
-    if scales is None:
-        return train_linear(rows, p, bias=bias, **train_kwargs)
-    fit = train_linear(rows, p, bias=bias, x_scale=scales[:p], y_scale=scales[p:], **train_kwargs)
-    fit.weight = fit.weight * scales[p:] / scales[:p, None]
-    fit.bias = None if fit.bias is None else fit.bias * scales[p:]
-    return fit
-
-
-def positive_scales(scales: np.ndarray) -> np.ndarray:
-    """Scale factors with zeros (an all-zero column) replaced by 1."""
-    scales = np.array(scales, dtype=np.float64)
-    scales[~(scales > 0)] = 1.0
-    return scales
-
-
-def rms_scales(rows: np.ndarray) -> np.ndarray:
-    """Root mean square of every column (float64), 1 where a column is all zeros."""
-    return positive_scales(
-        np.sqrt(np.einsum("ij,ij->j", rows, rows, dtype=np.float64) / max(1, rows.shape[0]))
-    )

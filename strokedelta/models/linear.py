@@ -6,9 +6,16 @@ learning rate works whatever the spacing of the data, and recovers the intercept
 from the training anchors (the mean residual ``mean(y - x W)``). Shifting every input and
 target by constants shifts its predictions by the target's constant (up to rounding).
 
-:class:`AbsoluteLinearRegressor` is the plain ``nn.Linear`` baseline it is compared with:
-same optimiser, same loop, deliberately unscaled, so its stable learning rate shrinks with the
-square of the inputs' size and an offset of 1000 makes yesterday's learning rate diverge.
+:class:`AbsoluteLinearRegressor` is the baseline it is compared with: ``y = X W + b`` on the
+levels (the function ``nn.Linear`` computes, with its initialisation), trained by the same
+loop, deliberately unscaled, so its stable learning rate shrinks with the square of the inputs'
+size and an offset of 1000 makes yesterday's learning rate diverge.
+
+Neither model uses ``torch.nn`` or ``torch.optim``: training
+(:func:`~strokedelta.models._training.train_linear`) computes the mean-squared-error gradient
+in closed form and applies hand-written SGD or Adam updates
+(:mod:`~strokedelta.models._optimizers`), which follow ``torch.optim.SGD`` and
+``torch.optim.Adam`` step for step (a test checks it).
 
 Examples
 --------
@@ -30,19 +37,21 @@ import pandas as pd
 
 from strokedelta._validation import check_choice, fail
 from strokedelta.delta import from_deltas, to_deltas
-from strokedelta.models._tabular import TabularRegressor, group_keys, json_keys
-from strokedelta.models._training import SCALE_HINT, fit_linear, positive_scales
+from strokedelta.models._solvers import fit_linear, positive_scales
+from strokedelta.models._training import SCALE_HINT
 from strokedelta.models.pairs import PAIRINGS, packed_pairs
+from strokedelta.models.regressor_base import TableRegressor, group_keys, json_keys
 from strokedelta.ragged import group_order
 
 __all__ = ["AbsoluteLinearRegressor", "DeltaLinearRegressor"]
 
 
-class DeltaLinearRegressor(TabularRegressor):
+class DeltaLinearRegressor(TableRegressor):
     """Linear regression learnt on differences of rows, answering in absolute units.
 
-    Trains ``dy = W dx`` on pairs of rows within each group, by minibatch Adam or SGD in torch
-    (or closed-form least squares), then recovers the intercept from the anchors: the mean
+    Trains ``dy = W dx`` on pairs of rows within each group by minibatch Adam or SGD (closed-form
+    MSE gradients and hand-written updates on torch tensors, see the module docstring), or by
+    closed-form least squares, then recovers the intercept from the anchors: the mean
     residual ``mean(y - x W)`` overall (``intercept_``) and per training group
     (``group_intercepts_``). A constant added to every input and target cancels in the
     differences, so the fit and the learning rate are shift invariant.
@@ -63,7 +72,8 @@ class DeltaLinearRegressor(TabularRegressor):
         Learn a constant delta ``c`` (``dy = W dx + c``). Off by default: after a cumulative
         sum a bias becomes a drift of ``c * t``. Only :meth:`predict_path` uses ``c``.
     solver : {"gradient", "lstsq"}, default "gradient"
-        Minibatch training in torch, or the closed-form least-squares reference on the pairs.
+        Minibatch training on torch tensors, or the closed-form least-squares reference on the
+        pairs.
     optimizer : {"adam", "sgd"}, default "adam"
     lr : float, default 0.1
         Learning rate (on RMS-scaled deltas with the default ``scale``).
@@ -104,14 +114,14 @@ class DeltaLinearRegressor(TabularRegressor):
     """
 
     _array_attrs: ClassVar[tuple[str, ...]] = (
-        *TabularRegressor._array_attrs,
+        *TableRegressor._array_attrs,
         "delta_bias_",
         "scale_x_",
         "scale_y_",
         "group_intercepts_",
     )
     _json_attrs: ClassVar[tuple[str, ...]] = (
-        *TabularRegressor._json_attrs,
+        *TableRegressor._json_attrs,
         "n_pairs_",
         "group_keys_",
     )
@@ -286,8 +296,11 @@ class DeltaLinearRegressor(TabularRegressor):
         return self._shape_output(path)
 
 
-class AbsoluteLinearRegressor(TabularRegressor):
-    """The baseline: ``nn.Linear`` on absolute values, unscaled, same optimiser and loop.
+class AbsoluteLinearRegressor(TableRegressor):
+    """The baseline: ``y = X W + b`` on absolute values, unscaled, same optimiser and loop.
+
+    The model is the one ``nn.Linear`` computes (and starts from ``nn.Linear``'s uniform
+    initialisation), trained by the hand-written minibatch loop of the delta model with a bias.
 
     It is deliberately plain: gradients scale with the inputs, so its largest stable learning
     rate falls with the square of their size and a shift of the data can make it diverge

@@ -4,7 +4,8 @@ The weights, scale factors and anchors are float64 tensors; the class name, cons
 parameters and the other fitted attributes are JSON in the safetensors metadata under the key
 ``"strokedelta"``, together with a SHA-256 digest of both. Loading parses data only (the
 safetensors header, the tensors and JSON): nothing from the file is ever executed or
-unpickled, the class must be one of :data:`MODEL_CLASSES`, the parameters must be exactly that
+unpickled, the class must be one registered in :data:`~strokedelta.models.registry.MODEL_CLASSES`
+(every concrete model registers itself when it is defined), the parameters must be exactly that
 class's and valid, and a file whose digest does not match (edited weights or parameters, a
 truncated copy) is refused with :class:`~strokedelta.exceptions.ModelFileError`.
 
@@ -25,32 +26,24 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
+from safetensors import safe_open
+from safetensors.numpy import save_file
 
 from strokedelta._files import atomic_path
 from strokedelta.exceptions import ModelFileError, StrokeDeltaError
-from strokedelta.models._base import ModelBase
-from strokedelta.models.linear import AbsoluteLinearRegressor, DeltaLinearRegressor
-from strokedelta.models.sketch import NextDeltaRegressor, NextPointRegressor
+from strokedelta.models.registry import MODEL_CLASSES, model_class
+
+if TYPE_CHECKING:
+    from strokedelta.models._base import ModelBase
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "MODEL_CLASSES", "load_model", "save_model"]
 
 FORMAT = "strokedelta-model"
 FORMAT_VERSION = 1
 _KEY = "strokedelta"
-
-#: The only classes a model file may name.
-MODEL_CLASSES: dict[str, type[ModelBase]] = {
-    cls.__name__: cls
-    for cls in (
-        AbsoluteLinearRegressor,
-        DeltaLinearRegressor,
-        NextDeltaRegressor,
-        NextPointRegressor,
-    )
-}
 
 
 def _canonical(obj: Any) -> bytes:
@@ -98,11 +91,9 @@ def save_model(model: ModelBase, path: str | os.PathLike[str]) -> None:
     NotFittedError
         When the model has not been fitted.
     """
-    from safetensors.numpy import save_file
-
     model._check_fitted()
     name = type(model).__name__
-    if MODEL_CLASSES.get(name) is not type(model):
+    if model_class(name) is not type(model):
         raise ModelFileError(f"cannot save a {name}: only {sorted(MODEL_CLASSES)} are supported")
     tensors: dict[str, np.ndarray] = {}
     missing: list[str] = []
@@ -139,8 +130,6 @@ def load_model(path: str | os.PathLike[str]) -> ModelBase:
         model, of an unknown class or version, has invalid parameters or shapes, or does not
         match its digest (tampered or corrupt).
     """
-    from safetensors import safe_open
-
     where = str(path)
     if not os.path.isfile(where):
         raise ModelFileError("no such model file", path=where)
@@ -170,7 +159,7 @@ def _build(header: Any, tensors: dict[str, np.ndarray], where: str) -> ModelBase
             path=where,
         )
     name = header.get("class")
-    cls = MODEL_CLASSES.get(name) if isinstance(name, str) else None
+    cls = cast("type[ModelBase] | None", model_class(name))
     if cls is None:
         raise ModelFileError(f"unknown model class {name!r}", path=where)
     if header.get("sha256") != _digest(header, tensors):

@@ -1,8 +1,9 @@
-"""Sketch data: the :class:`Drawings` container, exact format conversions, simplification and
-Sketch-RNN preprocessing. The torch ``StrokeDataset`` lives in :mod:`strokedelta.sketch.dataset`
-(imported on demand, as it needs torch)."""
+"""Sketch data: the :class:`Drawings` container, exact format conversions, simplification,
+Sketch-RNN preprocessing, augmentation and summary statistics. The torch ``StrokeDataset``
+lives in :mod:`strokedelta.sketch.dataset` (imported on demand, as it needs torch)."""
 
-from strokedelta.sketch.drawings import META_COLUMNS, Drawings
+from strokedelta.sketch.augment import drop_points, random_scale
+from strokedelta.sketch.drawings import META_COLUMNS, SPLITS, Drawings
 from strokedelta.sketch.formats import (
     absolute_to_stroke3,
     polylines_to_stroke3,
@@ -13,36 +14,36 @@ from strokedelta.sketch.formats import (
     stroke5_to_stroke3,
     stroke5_to_stroke3_batch,
 )
+from strokedelta.sketch.polyline import rdp, rdp_mask, resample
 from strokedelta.sketch.preprocess import (
     ScaleNormalizer,
     clamp_offsets,
     denormalize,
-    drop_points,
     filter_length,
     fit_scale_factor,
     normalize,
-    random_scale,
+    prepare_drawings,
 )
-from strokedelta.sketch.simplify import (
-    rdp,
-    rdp_mask,
-    resample,
-    simplify_drawings,
-    simplify_polylines,
-)
+from strokedelta.sketch.simplify import simplify_drawings, simplify_polylines
+from strokedelta.sketch.stats import describe_drawings, describe_groups, group_drawings
 
 __all__ = [
     "META_COLUMNS",
+    "SPLITS",
     "Drawings",
     "ScaleNormalizer",
     "absolute_to_stroke3",
     "clamp_offsets",
     "denormalize",
+    "describe_drawings",
+    "describe_groups",
     "drop_points",
     "filter_length",
     "fit_scale_factor",
+    "group_drawings",
     "normalize",
     "polylines_to_stroke3",
+    "prepare_drawings",
     "random_scale",
     "rdp",
     "rdp_mask",

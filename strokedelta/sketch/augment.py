@@ -7,7 +7,8 @@
   was and the first and last point of every stroke are always kept.
 
 Magenta draws from numpy's global random state; these functions take a ``seed`` (``None``, an
-int or a :class:`numpy.random.Generator`) so results are reproducible.
+int >= 0 or a :class:`numpy.random.Generator`, whose stream then continues) so results are
+reproducible.
 
 Examples
 --------
@@ -27,40 +28,11 @@ from typing import Any
 
 import numpy as np
 
-from strokedelta._validation import check_number, fail
+from strokedelta._validation import check_number, check_random_state, fail
 from strokedelta.ragged import Ragged, offsets_from_lengths
 from strokedelta.sketch.drawings import Drawings, check_drawings
 
-__all__ = ["drop_points", "droppable_points", "make_rng", "random_scale"]
-
-
-def make_rng(seed: Any) -> np.random.Generator:
-    """A :class:`numpy.random.Generator` from ``None``, an int >= 0, a seed sequence or a Generator.
-
-    A Generator is returned as is (so successive calls continue its stream).
-
-    Examples
-    --------
-    >>> make_rng(0).integers(10, size=3).tolist() == make_rng(0).integers(10, size=3).tolist()
-    True
-    >>> make_rng("x")
-    Traceback (most recent call last):
-    ...
-    strokedelta.exceptions.ValidationError: seed must be None, an int >= 0 or a numpy
-        Generator; got 'x'
-    """
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, bool) or not (
-        seed is None
-        or isinstance(seed, (int, np.integer, np.random.SeedSequence))
-        or (isinstance(seed, (list, tuple)) and all(isinstance(s, (int, np.integer)) for s in seed))
-    ):
-        raise fail("seed", "be None, an int >= 0 or a numpy Generator", repr(seed))
-    try:
-        return np.random.default_rng(seed)
-    except (TypeError, ValueError):
-        raise fail("seed", "be None, an int >= 0 or a numpy Generator", repr(seed)) from None
+__all__ = ["drop_points", "droppable_points", "random_scale"]
 
 
 def random_scale(
@@ -98,7 +70,7 @@ def random_scale(
     epsilon = check_number("epsilon", epsilon, minimum=0)
     if epsilon >= 1:
         raise fail("epsilon", "be a finite number in [0, 1)", epsilon)
-    rng = make_rng(seed)
+    rng = check_random_state(seed, "seed")
     factors = rng.uniform(1.0 - epsilon, 1.0 + epsilon, size=(len(drawings), 2))
     values = drawings.strokes.values.astype(np.float64)
     values[:, :2] *= np.repeat(factors, drawings.lengths, axis=0)
@@ -154,7 +126,7 @@ def drop_points(drawings: Drawings, prob: float, seed: Any = None) -> Drawings:
     prob = check_number("prob", prob, minimum=0)
     if prob > 1:
         raise fail("prob", "be a finite number in [0, 1]", prob)
-    rng = make_rng(seed)
+    rng = check_random_state(seed, "seed")
     strokes = drawings.strokes
     drop = droppable_points(strokes) & (rng.random(strokes.n_points) < prob)
     keep = ~drop

@@ -25,56 +25,14 @@ from strokedelta.delta import from_deltas, to_deltas
 from strokedelta.exceptions import ValidationError
 from strokedelta.ragged import Ragged
 from strokedelta.sketch.formats import flatten_polylines, stroke_offsets
+from strokedelta.sketch.stroke3_checks import stroke3_problems
 
-__all__ = ["META_COLUMNS", "Drawings", "check_drawings", "stroke3_problems"]
+__all__ = ["META_COLUMNS", "SPLITS", "Drawings", "check_drawings"]
 
 #: The metadata columns the Quick, Draw! formats carry (``split`` is added for Sketch-RNN npz).
 META_COLUMNS = ("key_id", "word", "countrycode", "recognized", "timestamp")
-
-
-def stroke3_problems(strokes: Ragged, *, allow_empty: bool = True) -> tuple[np.ndarray, list[str]]:
-    """Find drawings whose stroke-3 rows are invalid, vectorised.
-
-    Returns the indices of the bad drawings and one message per bad drawing (its first
-    problem): a non-finite value, a pen value other than 0 / 1, or (with
-    ``allow_empty=False``) no points at all.
-
-    Examples
-    --------
-    >>> r = Ragged(np.array([[0, 0, 1], [1, 1, 2], [0, 0, 1]]), [0, 1, 2, 2, 3])
-    >>> stroke3_problems(r, allow_empty=False)
-    (array([1, 2]), ['pen values must be 0 or 1; got 2 at point 0', 'empty drawing (no points)'])
-    """
-    values = strokes.values
-    bad_rows = np.zeros(len(values), dtype=bool)
-    nonfinite = None
-    if values.dtype.kind == "f":
-        nonfinite = ~np.isfinite(values).all(axis=1)
-        bad_rows |= nonfinite
-    pen = values[:, 2]
-    bad_pen = (pen != 0) & (pen != 1)
-    bad_rows |= bad_pen
-    empty = strokes.lengths == 0
-    if not bad_rows.any() and (allow_empty or not empty.any()):
-        return np.zeros(0, dtype=np.int64), []
-    rows = np.flatnonzero(bad_rows)
-    owner = np.searchsorted(strokes.offsets, rows, side="right") - 1
-    first = np.unique(owner, return_index=True)
-    messages: dict[int, str] = {}
-    for drawing, at in zip(first[0].tolist(), first[1].tolist()):
-        row = int(rows[at])
-        point = row - int(strokes.offsets[drawing])
-        if nonfinite is not None and nonfinite[row]:
-            messages[drawing] = (
-                f"values must be finite; got {values[row].tolist()} at point {point}"
-            )
-        else:
-            messages[drawing] = f"pen values must be 0 or 1; got {pen[row].item()} at point {point}"
-    if not allow_empty:
-        for drawing in np.flatnonzero(empty).tolist():
-            messages[drawing] = "empty drawing (no points)"
-    order = sorted(messages)
-    return np.array(order, dtype=np.int64), [messages[i] for i in order]
+#: The splits of a training set, in the order Sketch-RNN stores them (the ``split`` column).
+SPLITS = ("train", "valid", "test")
 
 
 def _check_strokes(strokes: Any) -> Ragged:
@@ -282,66 +240,13 @@ class Drawings:
         if has_time == {True}:
             time = Ragged.concat([p.time for p in parts])  # type: ignore[misc]
         metas = [p.meta for p in parts]
-        if len(metas) == 1 or all(m.columns.empty for m in metas):
-            meta = (
-                metas[0].copy()
-                if len(metas) == 1
-                else pd.DataFrame(index=pd.RangeIndex(strokes.__len__()))
-            )
+        if len(metas) == 1:
+            meta = metas[0].copy()
+        elif all(m.columns.empty for m in metas):
+            meta = pd.DataFrame(index=pd.RangeIndex(len(strokes)))
         else:
             meta = pd.concat(metas, ignore_index=True)
         return cls._trusted(strokes, meta, time, attrs)
-
-    # -------------------------------------------------------------------- summary
-    def describe(self, *, scale_factor: bool = True) -> dict[str, Any]:
-        """Summary numbers (JSON-ready): counts, length percentiles, bounds, scale factor.
-
-        ``scale_factor`` is Sketch-RNN's normalising factor, the pooled standard deviation
-        (ddof=0) of dx and dy (:func:`strokedelta.sketch.preprocess.fit_scale_factor`).
-
-        Examples
-        --------
-        >>> d = Drawings.from_polylines([[[[0, 3], [0, 4]]], [[[1], [1]], [[2], [5]]]])
-        >>> info = d.describe(scale_factor=False)
-        >>> info["drawings"], info["points"], info["strokes"], info["x_range"], info["dy_range"]
-        (2, 4, 3, [0, 3], [0, 4])
-        """
-        lengths = self.lengths
-        n_strokes = self.n_strokes
-        values = self.strokes.values
-        absolute = self.absolute().values
-
-        def span(column: np.ndarray) -> list[Any]:
-            return [column.min().item(), column.max().item()] if len(column) else [None, None]
-
-        quantiles = (0, 5, 25, 50, 75, 95, 100)
-        points_per = (
-            np.percentile(lengths, quantiles).tolist() if len(lengths) else [None] * len(quantiles)
-        )
-        info: dict[str, Any] = {
-            "drawings": len(self),
-            "points": self.n_points,
-            "strokes": int(n_strokes.sum()),
-            "dtype": str(values.dtype),
-            "time": self.time is not None,
-            "points_per_drawing": {
-                **dict(zip(("min", "p5", "p25", "p50", "p75", "p95", "max"), points_per)),
-                **({"min": int(lengths.min()), "max": int(lengths.max())} if len(lengths) else {}),
-                "mean": float(lengths.mean()) if len(lengths) else None,
-            },
-            "strokes_per_drawing_mean": float(n_strokes.mean()) if len(n_strokes) else None,
-            "x_range": span(absolute[:, 0]),
-            "y_range": span(absolute[:, 1]),
-            "dx_range": span(values[:, 0]),
-            "dy_range": span(values[:, 1]),
-        }
-        if scale_factor:
-            from strokedelta.sketch.preprocess import fit_scale_factor
-
-            info["scale_factor"] = float(fit_scale_factor(self)) if self.n_points else None
-        if self.attrs:
-            info["attrs"] = dict(self.attrs)
-        return info
 
     # ----------------------------------------------------------------- conversions
     @classmethod

@@ -28,6 +28,8 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -121,8 +123,6 @@ def flatten_polylines(drawings: Any) -> FlatPolylines:
     >>> flat.points.tolist(), flat.stroke_offsets.tolist(), flat.drawing_offsets.tolist()
     ([[1, 3], [2, 4], [5, 6], [7, 8]], [0, 2, 3, 4], [0, 1, 3])
     """
-    from itertools import chain
-
     drawings = list(drawings)
     n_strokes = np.fromiter(map(len, drawings), dtype=np.int64, count=len(drawings))
     if (n_strokes == 0).any():
@@ -177,8 +177,6 @@ def flatten_polylines(drawings: Any) -> FlatPolylines:
 
 
 def _item(index: int) -> Any:
-    from operator import itemgetter
-
     return itemgetter(index)
 
 

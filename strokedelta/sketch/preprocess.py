@@ -9,8 +9,9 @@ Sketch-RNN (magenta) prepares stroke-3 data in three steps, reproduced here on w
   to valid and test (:func:`normalize`, or the sklearn-shaped :class:`ScaleNormalizer`).
 
 The factor is stored in ``Drawings.attrs["scale_factor"]``, which the Parquet writer keeps, so
-:func:`denormalize` can always undo it. Training-time augmentation (:func:`random_scale`,
-:func:`drop_points`) lives in :mod:`strokedelta.sketch.augment` and is re-exported here.
+:func:`denormalize` can always undo it. Training-time augmentation (``random_scale``,
+``drop_points``) lives in :mod:`strokedelta.sketch.augment`. :func:`prepare_drawings` is the
+per-chunk step of ``strokedelta convert``: Google's simplification, then the length filter.
 
 Examples
 --------
@@ -33,21 +34,19 @@ from typing import Any
 
 import numpy as np
 
-from strokedelta._validation import check_int, check_number, fail
-from strokedelta.exceptions import NotFittedError
+from strokedelta._validation import check_int, check_is_fitted, check_number, fail
 from strokedelta.ragged import Ragged
-from strokedelta.sketch.augment import drop_points, random_scale
 from strokedelta.sketch.drawings import Drawings, check_drawings
+from strokedelta.sketch.simplify import simplify_drawings
 
 __all__ = [
     "ScaleNormalizer",
     "clamp_offsets",
     "denormalize",
-    "drop_points",
     "filter_length",
     "fit_scale_factor",
     "normalize",
-    "random_scale",
+    "prepare_drawings",
 ]
 
 #: Sketch-RNN's offset clamp.
@@ -74,6 +73,36 @@ def filter_length(
     if min_len is not None and max_len is not None and min_len > max_len:
         raise fail("min_len", f"be <= max_len ({max_len})", min_len)
     return drawings[keep]
+
+
+def prepare_drawings(
+    drawings: Drawings,
+    *,
+    simplify: bool = False,
+    epsilon: float = 2.0,
+    min_len: int | None = None,
+    max_len: int | None = None,
+) -> Drawings:
+    """Optionally simplify, then keep the drawings within the length bounds (either optional).
+
+    The per-chunk step of ``strokedelta convert``: :func:`~strokedelta.sketch.simplify_drawings`
+    (Google's recipe, RDP tolerance ``epsilon``) when ``simplify`` is true, then
+    :func:`filter_length` when a bound is given, so the bounds count simplified points.
+
+    Examples
+    --------
+    >>> d = Drawings.from_polylines([[[[0, 1, 2, 3], [0, 0, 0, 0]]], [[[0, 9], [0, 3]]]])
+    >>> prepare_drawings(d, simplify=True, min_len=2).lengths.tolist()
+    [2, 2]
+    >>> prepare_drawings(d, max_len=3).lengths.tolist()
+    [2]
+    """
+    drawings = check_drawings(drawings)
+    if simplify:
+        drawings = simplify_drawings(drawings, epsilon=epsilon)
+    if min_len is not None or max_len is not None:
+        drawings = filter_length(drawings, min_len=min_len, max_len=max_len)
+    return drawings
 
 
 def clamp_offsets(drawings: Drawings, limit: float = DEFAULT_LIMIT) -> Drawings:
@@ -229,16 +258,10 @@ class ScaleNormalizer:
             self.scale_factor_ = factor
         return self
 
-    def _check_fitted(self, method: str) -> float:
-        if not hasattr(self, "scale_factor_"):
-            raise NotFittedError(
-                f"this ScaleNormalizer is not fitted yet; call fit before {method}"
-            )
-        return self.scale_factor_
-
     def transform(self, drawings: Drawings) -> Drawings:
         """Divide ``dx`` and ``dy`` by :attr:`scale_factor_`."""
-        return normalize(drawings, self._check_fitted("transform"))
+        check_is_fitted(self, "scale_factor_")
+        return normalize(drawings, self.scale_factor_)
 
     def fit_transform(self, drawings: Drawings, y: Any = None) -> Drawings:
         """``fit(drawings).transform(drawings)``."""
@@ -246,7 +269,8 @@ class ScaleNormalizer:
 
     def inverse_transform(self, drawings: Drawings) -> Drawings:
         """Multiply ``dx`` and ``dy`` back by :attr:`scale_factor_`."""
-        return denormalize(drawings, self._check_fitted("inverse_transform"))
+        check_is_fitted(self, "scale_factor_")
+        return denormalize(drawings, self.scale_factor_)
 
     def __repr__(self) -> str:
         arg = "" if self.scale_factor is None else f"scale_factor={self.scale_factor!r}"

@@ -1,20 +1,34 @@
-"""What readers share: the ``errors`` policy, the skip report, chunking and the thread check."""
+"""The ``errors`` policy of every reader and the :class:`ReadReport` of what was skipped.
+
+With ``errors="raise"`` a reader stops at the first bad drawing with a
+:class:`~strokedelta.FormatError` naming the file and the line or record; with ``errors="skip"``
+it leaves bad drawings out and records each one in a :class:`ReadReport`, if one was given.
+
+Examples
+--------
+>>> from strokedelta.exceptions import FormatError
+>>> report = ReadReport()
+>>> raise_or_record(FormatError("stroke 0 has no points", path="a.ndjson"), "skip", report)
+>>> report.skipped
+1
+>>> raise_or_record(FormatError("stroke 0 has no points", path="a.ndjson"), "raise", report)
+Traceback (most recent call last):
+...
+strokedelta.exceptions.FormatError: a.ndjson: stroke 0 has no points
+"""
 
 from __future__ import annotations
 
-import functools
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from strokedelta._validation import check_choice
 from strokedelta.exceptions import FormatError
 
-if TYPE_CHECKING:
-    from strokedelta.sketch.drawings import Drawings
+__all__ = ["ERRORS", "KEEP_EXAMPLES", "ReadReport", "check_errors", "raise_or_record"]
 
-__all__ = ["ReadReport", "check_errors", "handle", "in_chunks", "threads_allowed"]
+#: The values of a reader's ``errors`` argument.
+ERRORS = ("raise", "skip")
 
 #: How many skipped records a report keeps in full (the count is always exact).
 KEEP_EXAMPLES = 1000
@@ -70,52 +84,13 @@ class ReadReport:
 
 
 def check_errors(errors: str) -> str:
-    """Validate the ``errors`` policy (``"raise"`` or ``"skip"``)."""
-    return str(check_choice("errors", errors, ("raise", "skip")))
+    """Validate the ``errors`` policy (one of :data:`ERRORS`)."""
+    return str(check_choice("errors", errors, ERRORS))
 
 
-def handle(error: FormatError, errors: str, report: ReadReport | None) -> None:
+def raise_or_record(error: FormatError, errors: str, report: ReadReport | None) -> None:
     """Raise ``error`` (``errors="raise"``) or record it in ``report`` (``"skip"``)."""
     if errors == "raise":
         raise error
     if report is not None:
         report.add(error)
-
-
-def in_chunks(drawings: Drawings, size: int) -> Iterator[Drawings]:
-    """Yield ``drawings`` in slices of at most ``size`` (itself when it fits; nothing if empty)."""
-    if len(drawings) <= size:
-        if len(drawings):
-            yield drawings
-        return
-    for start in range(0, len(drawings), size):
-        yield drawings[start : start + size]
-
-
-@functools.lru_cache(maxsize=1)
-def threads_allowed() -> bool:
-    """Whether readers and writers may work in several threads at once.
-
-    They call parallel numba kernels (the delta codec); numba's ``tbb`` and ``omp`` threading
-    layers accept launches from several threads, its fallback ``workqueue`` layer aborts the
-    process. Set ``STROKEDELTA_IO_THREADS=0`` to force one thread.
-    """
-    import importlib
-    import os
-
-    import numba
-
-    if os.environ.get("STROKEDELTA_IO_THREADS", "1") == "0":
-        return False
-    layer = str(getattr(numba.config, "THREADING_LAYER", "default"))
-    if layer in ("tbb", "omp", "threadsafe", "safe"):
-        return True
-    if layer == "workqueue":
-        return False
-    for module in ("numba.np.ufunc.tbbpool", "numba.np.ufunc.omppool"):
-        try:
-            importlib.import_module(module)
-        except (ImportError, OSError):
-            continue
-        return True
-    return False

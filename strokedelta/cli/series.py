@@ -1,57 +1,25 @@
-"""CLI commands for tables: ``delta`` (absolute values -> differences) and ``integrate`` (back).
+"""CLI commands for series in tables: ``delta`` (absolute values -> differences) and ``integrate``.
 
 Thin wrappers over :class:`strokedelta.DeltaTransformer`, :func:`strokedelta.read_table` and
 :func:`strokedelta.write_table`. Float columns read from text with a fixed number of decimals are
-rounded back to those decimals when that is provably exact, so ``integrate(delta(f)) == f``
-holds value for value, not just to rounding error.
+rounded back to those decimals when that is provably exact
+(:func:`strokedelta.io.tables.round_to_source_decimals`), so ``integrate(delta(f)) == f`` holds
+value for value, not just to rounding error.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import click
-import numpy as np
 import pandas as pd
 
 from strokedelta.cli._common import one_line_errors, split_columns, stack_options
 from strokedelta.exceptions import DeltaOverflowError, FormatError, ValidationError
-from strokedelta.io.tables import decimal_places, read_table, table_format, write_table
-from strokedelta.tabular import DeltaTransformer
+from strokedelta.io.tables import read_table, round_to_source_decimals, table_format, write_table
+from strokedelta.transformer import DeltaTransformer
 
 __all__ = ["COMMANDS", "delta", "integrate"]
-
-Undo = Callable[[pd.DataFrame], pd.DataFrame]
-
-
-def _round_exact(
-    result: pd.DataFrame, source: pd.DataFrame, undo: Undo, columns: Sequence[Hashable]
-) -> pd.DataFrame:
-    """Round float columns of ``result`` to the decimals of ``source`` when that is exact.
-
-    A column is rounded only when ``undo`` of the rounded result gives ``source`` back exactly
-    (after rounding to the same decimals); otherwise it is left as computed.
-    """
-    places = {}
-    for name in columns:
-        if result[name].dtype.kind == "f" and source[name].dtype.kind == "f":
-            found = decimal_places(source[name].to_numpy())
-            if found is not None:
-                places[name] = found
-    if not places:
-        return result
-    rounded = result.copy(deep=False)
-    for name, digits in places.items():
-        rounded[name] = result[name].round(digits)
-    back = undo(rounded)
-    for name, digits in places.items():
-        same = np.array_equal(
-            back[name].round(digits).to_numpy(), source[name].to_numpy(), equal_nan=True
-        )
-        if not same:
-            rounded[name] = result[name]
-    return rounded
 
 
 def _run(
@@ -75,10 +43,10 @@ def _run(
         coder.fit(frame)
         if inverse:
             result = coder.inverse_transform(frame)
-            result = _round_exact(result, frame, coder.transform, names)
+            result = round_to_source_decimals(result, frame, coder.transform, names)
         else:
             result = coder.transform(frame)
-            result = _round_exact(result, frame, coder.inverse_transform, names)
+            result = round_to_source_decimals(result, frame, coder.inverse_transform, names)
     except (ValidationError, DeltaOverflowError) as exc:
         name = "<stdin>" if input_path == "-" else input_path
         raise FormatError(str(exc), path=name) from None

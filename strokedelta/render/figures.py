@@ -1,8 +1,9 @@
-"""Pictures of the experiments (matplotlib, Agg, no pyplot state), each written atomically.
+"""Figures of the experiments (matplotlib, Agg, no pyplot state), each written atomically.
 
-Drawings themselves are rendered by :mod:`strokedelta.render`; this module draws the
-experiment figures: the shift heatmap, loss curves of both regressors, sketch rollouts, the
-sketch-shift errors and the drift of cumulative-sum rebuilds.
+The shift heatmap, loss curves of both regressors, sketch rollouts, the sketch-shift errors
+and the drift of cumulative-sum rebuilds. Strokes of drawings are drawn by the same routine
+as in :func:`strokedelta.render.save_png`.
+matplotlib is imported on the first figure, so ``import strokedelta`` stays light.
 
 Examples
 --------
@@ -20,16 +21,18 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib.artist import Artist
-from matplotlib.colors import LogNorm
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
-from strokedelta._files import atomic_path
+from strokedelta.render._canvas import draw_strokes, new_figure, save_figure
+from strokedelta.sketch.formats import stroke_offsets
+
+if TYPE_CHECKING:
+    from matplotlib.artist import Artist
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = [
     "LossCurve",
@@ -45,10 +48,7 @@ _COLORS = {"absolute": "#d62728", "delta": "#1f77b4"}
 
 
 def _save(fig: Figure, path: str | os.PathLike[str]) -> Path:
-    path = Path(path)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
-    return path
+    return save_figure(fig, path, dpi=110, bbox_inches="tight")
 
 
 def _shift_label(value: float) -> str:
@@ -78,13 +78,16 @@ def plot_shift_heatmap(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Pat
     -------
     Path
     """
+    from matplotlib import colormaps  # matplotlib is heavy: on use
+    from matplotlib.colors import LogNorm  # matplotlib is heavy: on use
+
     with_excess = frame.assign(excess=frame["rmse"] / frame["rmse_lstsq"] - 1.0)
     grouped = with_excess.groupby(["model", "lr", "shift"], sort=True)
     diverged = grouped["diverged"].mean().unstack("shift")
     excess = grouped["excess"].median().unstack("shift")
     rows = [f"{m}  lr={lr:g}" for m, lr in diverged.index]
     shifts = [_shift_label(float(s)) for s in diverged.columns]
-    fig = Figure(figsize=(13, 0.5 * len(rows) + 2.2), layout="constrained")
+    fig = new_figure(figsize=(13, 0.5 * len(rows) + 2.2), layout="constrained")
     left, right = fig.subplots(1, 2)
     left.imshow(diverged.to_numpy(dtype=float), cmap="Reds", vmin=0, vmax=1, aspect="auto")
     for (i, j), value in np.ndenumerate(diverged.to_numpy(dtype=float)):
@@ -101,7 +104,7 @@ def plot_shift_heatmap(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Pat
     left.set_title("Diverged (fraction of seeds)")
     values = excess.to_numpy(dtype=float)
     shown = np.where(np.isfinite(values), np.clip(values, 1e-4, None), np.nan)
-    cmap = matplotlib.colormaps["viridis"].with_extremes(bad="#bbbbbb")
+    cmap = colormaps["viridis"].with_extremes(bad="#bbbbbb")
     image = right.imshow(
         shown, cmap=cmap, norm=LogNorm(1e-4, max(1.0, np.nanmax(shown, initial=1))), aspect="auto"
     )
@@ -151,8 +154,10 @@ def plot_loss_curves(
     >>> plot_loss_curves(runs, pathlib.Path(tempfile.mkdtemp()) / "l.png").suffix
     '.png'
     """
+    from matplotlib.ticker import MaxNLocator  # matplotlib is heavy: on use
+
     models = list(dict.fromkeys(c.model for c in curves))
-    fig = Figure(figsize=(5.8 * len(models), 4.2), layout="constrained")
+    fig = new_figure(figsize=(5.8 * len(models), 4.2), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, len(models)))
     styles = [("-", None), ("--", "o"), (":", "x"), ("-.", "s")]
     for ax, model in zip(axes, models):
@@ -202,9 +207,12 @@ class Rollout:
     predicted: np.ndarray
 
 
-def _strokes(points: np.ndarray, pen: np.ndarray) -> list[np.ndarray]:
-    ends = np.flatnonzero(np.asarray(pen) == 1) + 1
-    return [s for s in np.split(points, ends) if len(s)]
+def _draw_drawing(
+    ax: Axes, points: np.ndarray, pen: np.ndarray, color: str, linewidth: float, label: str
+) -> None:
+    """Absolute points of one drawing (strokes ending where ``pen`` is 1) on ``ax``."""
+    bounds = stroke_offsets(np.asarray(pen), np.array([0, len(points)]))
+    draw_strokes(ax, points, bounds, color=color, linewidth=linewidth, label=label)
 
 
 def plot_rollouts(rollouts: Sequence[Rollout], path: str | os.PathLike[str]) -> Path:
@@ -216,7 +224,7 @@ def plot_rollouts(rollouts: Sequence[Rollout], path: str | os.PathLike[str]) -> 
     """
     columns = list(dict.fromkeys((r.model, r.translation) for r in rollouts))
     n_rows = max(1, len(rollouts) // max(1, len(columns)))
-    fig = Figure(figsize=(2.8 * len(columns), 2.6 * n_rows + 0.9), layout="constrained")
+    fig = new_figure(figsize=(2.8 * len(columns), 2.6 * n_rows + 0.9), layout="constrained")
     axes = np.asarray(fig.subplots(n_rows, len(columns), squeeze=False))
     counters = dict.fromkeys(columns, 0)
     for run in rollouts:
@@ -228,25 +236,10 @@ def plot_rollouts(rollouts: Sequence[Rollout], path: str | os.PathLike[str]) -> 
         ax = axes[i, j]
         truth = np.asarray(run.truth, dtype=float) - run.translation
         guess = np.asarray(run.predicted, dtype=float) - run.translation
-        for k, stroke in enumerate(_strokes(truth, run.pen)):
-            ax.plot(
-                stroke[:, 0],
-                stroke[:, 1],
-                "-",
-                color="#bbbbbb",
-                lw=1,
-                label="true drawing" if k == 0 else None,
-            )
+        _draw_drawing(ax, truth, run.pen, "#bbbbbb", 1.0, "true drawing")
         prefix = truth[: run.prefix_len]
-        for k, stroke in enumerate(_strokes(prefix, np.asarray(run.pen)[: run.prefix_len])):
-            ax.plot(
-                stroke[:, 0],
-                stroke[:, 1],
-                "-",
-                color="black",
-                lw=1.5,
-                label="prefix given" if k == 0 else None,
-            )
+        pen = np.asarray(run.pen)[: run.prefix_len]
+        _draw_drawing(ax, prefix, pen, "black", 1.5, "prefix given")
         joined = np.vstack([prefix[-1:], guess])
         ax.plot(
             joined[:, 0],
@@ -282,7 +275,7 @@ def plot_sketch_shift(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path
 
     One line per model (colour) and solver (solid: gradient training, dashed: closed form).
     """
-    fig = Figure(figsize=(11, 4.2), layout="constrained")
+    fig = new_figure(figsize=(11, 4.2), layout="constrained")
     axes = fig.subplots(1, 2)
     translations = sorted(frame["translation"].unique())
     position = {t: i for i, t in enumerate(translations)}
@@ -316,7 +309,7 @@ def plot_drift(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """RMSE of cumulative-sum rebuilds against sequence length: one panel per variant, one
     line per re-anchoring interval."""
     variants = list(dict.fromkeys(frame["variant"]))
-    fig = Figure(figsize=(4.6 * len(variants), 4.4), layout="constrained")
+    fig = new_figure(figsize=(4.6 * len(variants), 4.4), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, len(variants), sharey=True))
     everies = sorted(frame["anchor_every"].unique(), key=lambda k: (k != 0, -k))
     for ax, variant in zip(axes, variants):

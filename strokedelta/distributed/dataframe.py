@@ -1,34 +1,29 @@
-"""The Dask engine: the per-chunk codecs run over partitions and files on a Dask scheduler.
+"""Delta coding of Dask DataFrames: :class:`~strokedelta.DeltaTransformer` per partition.
 
-:func:`delta_dask_frame` delta-codes (or integrates) columns of a ``dask.dataframe.DataFrame``
-with :class:`~strokedelta.DeltaTransformer` per partition; :func:`convert_files` converts many
-drawings files in parallel with :func:`strokedelta.io.convert_drawings` over a ``dask.bag``.
-Both run on dask's local threads by default, on a :func:`local_client` (``LocalCluster``) or on
-a remote scheduler through :func:`client_for`. No home-made pool or scheduler.
+Two paths. With ``group``, the coded columns are shuffled on the group, every group is coded
+whole by the pandas transformer, and the rows are sorted back into their partitions. Without it,
+the frame is one sequence that runs across partitions: deltas are computed per partition after
+the last rows of the one before (a short chain of tasks), and integration is a parallel prefix
+scan (local sums per partition, plus the carry of the partitions before).
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Hashable, Iterator, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Hashable, Sequence
+from typing import Any, cast
 
+import dask.dataframe as dd
 import numpy as np
 import pandas as pd
+from dask import delayed
 
-from strokedelta._files import suffix_of
-from strokedelta._frame_columns import column_values, is_masked, numeric_kind, row_label
 from strokedelta._kernels import overflow_error
-from strokedelta._validation import check_choice, check_int, fail
+from strokedelta._validation import check_int, fail
 from strokedelta.delta import from_deltas
-from strokedelta.tabular import DeltaTransformer
+from strokedelta.frames import column_values, is_masked, numeric_kind, row_label
+from strokedelta.transformer import DeltaTransformer
 
-if TYPE_CHECKING:
-    import dask.dataframe as dd
-    from distributed import Client
-
-__all__ = ["client_for", "convert_files", "delta_dask_frame", "local_client"]
+__all__ = ["delta_dask_frame"]
 
 _ROW = "__strokedelta_row__"  # monotone row key: partition number << _SHIFT | position
 _SHIFT = 40
@@ -86,8 +81,6 @@ def delta_dask_frame(
     >>> delta_dask_frame(deltas, "x", inverse=True).compute()["x"].tolist()
     [1, 3, 6, 10, 15]
     """
-    import dask.dataframe as dd
-
     if not isinstance(frame, dd.DataFrame):
         raise fail("frame", "be a dask DataFrame", type(frame).__name__)
     check_int("order", order, minimum=1)
@@ -168,8 +161,6 @@ def _put_columns(part: pd.DataFrame, coded: pd.DataFrame, names: list[Hashable])
 # ------------------------------------------------------------------- one-sequence path
 def _encode_chain(parts: list[Any], coder: DeltaTransformer, dtypes: dict) -> list[Any]:
     """Each partition is coded after the last ``order * lag`` rows before it (a tiny chain)."""
-    from dask import delayed
-
     context: Any = None
     outs = []
     for part in parts:
@@ -197,8 +188,6 @@ def _encode_part(
 
 def _integrate_chain(parts: list[Any], coder: DeltaTransformer, dtypes: dict) -> list[Any]:
     """``order`` prefix scans: local lag-sums per partition, plus the carry of those before."""
-    from dask import delayed
-
     names, lag = coder.columns_, coder.lag
     blocks = [delayed(_work_values)(part, names) for part in parts]
     for _ in range(coder.order):
@@ -267,147 +256,3 @@ def _put_values(
         dtype = dtypes[name]
         out[name] = pd.array(values, dtype=dtype) if is_masked(dtype) else values.astype(dtype)
     return out
-
-
-# ---------------------------------------------------------------------------------- files
-def convert_files(
-    inputs: Sequence[str | Path],
-    output_dir: str | Path,
-    *,
-    to: str = ".parquet",
-    simplify: bool = False,
-    errors: str = "raise",
-    client: Client | None = None,
-) -> list[Path]:
-    """Convert many drawings files in parallel, one task per file, each written atomically.
-
-    Parameters
-    ----------
-    inputs : list of str or Path
-        Drawings files in any readable format (:data:`strokedelta.io.READ_FORMATS`).
-    output_dir : str or Path
-        Created if missing; file ``cat.ndjson.gz`` becomes ``output_dir / "cat" + to``.
-    to : str, default ".parquet"
-        Output format, one of :data:`strokedelta.io.WRITE_FORMATS`.
-    simplify : bool, default False
-        Apply Google's simplification (:func:`strokedelta.sketch.simplify.simplify_drawings`).
-    errors : {"raise", "skip"}
-        As for :func:`strokedelta.io.convert_drawings`.
-    client : distributed.Client, optional
-        Run on this cluster (:func:`local_client`, :func:`client_for`). Default: dask's local
-        *threads*: parsing, the numba kernels and Parquet writing release the GIL, and threads
-        start no interpreter that would re-import numba and torch per worker.
-
-    Returns
-    -------
-    list of Path
-        The written files, in the order of ``inputs``. A failure raises the
-        :class:`~strokedelta.FormatError` naming the file; outputs of other files stay.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> from strokedelta.io import read_drawings, write_drawings
-    >>> from strokedelta.sketch import Drawings
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> write_drawings(Drawings.from_polylines([[[[0, 3], [0, 4]]]]), folder / "a.ndjson")
-    >>> [p.name for p in convert_files([folder / "a.ndjson"], folder / "out")]
-    ['a.parquet']
-    >>> len(read_drawings(folder / "out" / "a.parquet"))
-    1
-    """
-    import dask.bag as db
-
-    from strokedelta.io import WRITE_FORMATS, format_of
-
-    check_choice("to", to, WRITE_FORMATS)
-    check_choice("errors", errors, ("raise", "skip"))
-    if isinstance(inputs, (str, Path)):
-        raise fail("inputs", "be a list of paths", repr(str(inputs)))
-    sources = [Path(p) for p in inputs]
-    for source in sources:
-        format_of(source)  # an unknown extension fails before any work
-    folder = Path(output_dir)
-    targets = [folder / (s.name[: len(s.name) - len(suffix_of(s))] + to) for s in sources]
-    seen: dict[Path, Path] = {}
-    for source, target in zip(sources, targets):
-        if target in seen:
-            raise fail("inputs", "have distinct names", f"{seen[target]} and {source} -> {target}")
-        if target.resolve() == source.resolve():
-            raise fail("output_dir", "not overwrite an input", str(target))
-        seen[target] = source
-    if not sources:
-        return []
-    folder.mkdir(parents=True, exist_ok=True)
-    jobs = db.from_sequence(list(zip(map(str, sources), map(str, targets))), partition_size=1)
-    done = jobs.map(_convert_one, simplify=simplify, errors=errors)
-    written = done.compute(scheduler=client if client is not None else "threads")
-    return [Path(p) for p in written]
-
-
-def _convert_one(job: tuple[str, str], *, simplify: bool, errors: str) -> str:
-    from strokedelta.io import convert_drawings
-
-    transform = None
-    if simplify:
-        from strokedelta.sketch.simplify import simplify_drawings
-
-        transform = simplify_drawings
-    source, target = job
-    convert_drawings(source, target, errors=errors, transform=transform)
-    return target
-
-
-# -------------------------------------------------------------------------------- clients
-@contextlib.contextmanager
-def local_client(
-    n_workers: int = 2, threads_per_worker: int = 1, processes: bool = False
-) -> Iterator[Client]:
-    """A ``distributed.LocalCluster`` and its ``Client``, both closed on exit.
-
-    ``processes=False`` keeps the workers in this process (in-memory transport, no ports, fast
-    start); ``processes=True`` spawns them (each re-imports numba and torch: seconds). The
-    scheduler's HTTP endpoint (distributed always starts one) takes a free localhost port.
-
-    Examples
-    --------
-    >>> import dask.bag as db
-    >>> with local_client(n_workers=1) as client:
-    ...     db.from_sequence([1, 2, 3]).map(lambda v: v * 2).compute(scheduler=client)
-    [2, 4, 6]
-    """
-    import logging
-
-    from distributed import Client, LocalCluster
-
-    check_int("n_workers", n_workers, minimum=1)
-    check_int("threads_per_worker", threads_per_worker, minimum=1)
-    cluster = LocalCluster(
-        n_workers=n_workers,
-        threads_per_worker=threads_per_worker,
-        processes=processes,
-        dashboard_address="127.0.0.1:0",  # None would still bind port 8787: clashes in parallel
-        silence_logs=logging.ERROR,
-    )
-    with cluster, Client(cluster) as client:
-        yield client
-
-
-def client_for(address: str, *, timeout: float = 10.0) -> Client:
-    """A ``distributed.Client`` connected to the scheduler at ``address`` (close it when done).
-
-    Raises ``OSError`` when no scheduler answers within ``timeout`` seconds.
-
-    Examples
-    --------
-    >>> client_for("")
-    Traceback (most recent call last):
-    ...
-    strokedelta.exceptions.ValidationError: address must be a scheduler address such as
-        'tcp://10.0.0.5:8786'; got ''
-    """
-    from distributed import Client
-
-    if not isinstance(address, str) or not address.strip():
-        raise fail("address", "be a scheduler address such as 'tcp://10.0.0.5:8786'", repr(address))
-    return Client(address, timeout=timeout)

@@ -30,24 +30,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from strokedelta._frame_columns import (
+from strokedelta._validation import check_choice, check_int, check_is_fitted, fail
+from strokedelta.delta import from_deltas, to_deltas
+from strokedelta.exceptions import MissingAnchorError
+from strokedelta.frames import (
     Layout,
     anchor_index,
     anchor_series,
-    build_column,
+    check_frame,
     column_values,
     is_masked,
     layout_rows,
-    not_numeric,
-    numeric_kind,
+    lookup_anchors,
     plain,
+    put_column,
     restore_dtype,
     row_label,
+    select_columns,
     split_runs,
 )
-from strokedelta._validation import check_choice, check_int, fail
-from strokedelta.delta import from_deltas, to_deltas
-from strokedelta.exceptions import MissingAnchorError, NotFittedError
 from strokedelta.ragged import offsets_from_lengths
 
 __all__ = ["DeltaTransformer"]
@@ -168,7 +169,7 @@ class DeltaTransformer:
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Output column names: the same as the input's."""
-        self._check_fitted("get_feature_names_out")
+        check_is_fitted(self, "columns_")
         return np.asarray(self.feature_names_in_, dtype=object)
 
     # ------------------------------------------------------------------ public API
@@ -195,7 +196,7 @@ class DeltaTransformer:
         With ``first="drop"`` the anchors of every group in ``X`` are stored (replacing any
         stored before for the same group), so ``inverse_transform`` of the result is exact.
         """
-        self._check_fitted("transform")
+        check_is_fitted(self, "columns_")
         return self._encode(X)
 
     def inverse_transform(self, X: pd.DataFrame) -> pd.DataFrame:
@@ -206,8 +207,8 @@ class DeltaTransformer:
         MissingAnchorError
             ``first="drop"`` and a sequence of ``X`` starts where no anchor was stored.
         """
-        self._check_fitted("inverse_transform")
-        frame = self._check_frame(X)
+        check_is_fitted(self, "columns_")
+        frame = check_frame(X, self.columns_, self.group)
         layout = layout_rows(frame, self.group)
         span = self.order * self.lag if self.first == "drop" else 0
         prepared = []
@@ -240,17 +241,10 @@ class DeltaTransformer:
                 result = result.astype(np.result_type(result.dtype, firsts.dtype), copy=False)
                 result[need] = firsts
             result = restore_dtype(result, self.dtypes_[name])
-            self._put(out, name, layout, rows, result, gap, is_masked(self.dtypes_[name]))
+            put_column(out, name, layout, rows, result, gap, is_masked(self.dtypes_[name]))
         return out
 
     # --------------------------------------------------------------------- helpers
-    def _check_fitted(self, method: str) -> None:
-        if not hasattr(self, "columns_"):
-            raise NotFittedError(
-                f"DeltaTransformer must be fitted before {method}; got an unfitted instance "
-                "(call fit or fit_transform first)"
-            )
-
     def _learn(self, X: Any) -> None:
         """Validate the parameters and the frame; set the fitted attributes."""
         check_int("order", self.order, minimum=1)
@@ -261,43 +255,13 @@ class DeltaTransformer:
             raise fail("X", "be a pandas DataFrame", type(X).__name__)
         if self.group is not None and self.group not in X.columns:
             raise fail("group", f"be a column of X {list(X.columns)}", repr(self.group))
-        columns: list[Hashable]
-        if self.columns is None:
-            columns = [c for c in X.columns if c != self.group and numeric_kind(X[c].dtype)]
-            if not columns:
-                raise fail("X", "have a numeric column to difference", list(X.columns))
-        else:
-            columns = [self.columns] if isinstance(self.columns, str) else list(self.columns)
-            if not columns:
-                raise fail("columns", "name at least one column", "[]")
-        if len(set(columns)) != len(columns):
-            raise fail("columns", "be unique", columns)
-        if self.group in columns:
-            raise fail("columns", f"not include the group column {self.group!r}", columns)
-        self._check_frame(X, columns)
+        columns = select_columns(X, self.columns, self.group)
+        check_frame(X, columns, self.group)
         self.columns_ = columns
         self.feature_names_in_ = np.asarray(list(X.columns), dtype=object)
         self.n_features_in_ = len(X.columns)
         self.dtypes_ = {name: X[name].dtype for name in columns}
         self.anchors_: pd.DataFrame | None = None
-
-    def _check_frame(self, X: Any, names: list[Hashable] | None = None) -> pd.DataFrame:
-        """``X`` must be a DataFrame holding the columns (unique, numeric) and the group."""
-        if not isinstance(X, pd.DataFrame):
-            raise fail("X", "be a pandas DataFrame", type(X).__name__)
-        columns: list[Hashable] = self.columns_ if names is None else names
-        wanted = [*columns, *([] if self.group is None else [self.group])]
-        absent = [c for c in wanted if c not in X.columns]
-        if absent:
-            listed = ", ".join(repr(c) for c in absent)
-            raise fail("X", f"have the column(s) {listed}", f"columns {list(X.columns)}")
-        duplicated = [c for c in wanted if int((X.columns == c).sum()) > 1]
-        if duplicated:
-            raise fail("X", "have each named column once", f"duplicates {duplicated}")
-        for name in columns:
-            if not numeric_kind(X[name].dtype):
-                raise not_numeric(X, name)
-        return X
 
     def _check_missing(
         self, frame: pd.DataFrame, layout: Layout, gaps: list[np.ndarray], what: str
@@ -318,7 +282,7 @@ class DeltaTransformer:
 
     def _encode(self, X: pd.DataFrame) -> pd.DataFrame:
         """Compute the deltas of ``X`` and, for ``first="drop"``, store its anchors."""
-        frame = self._check_frame(X)
+        frame = check_frame(X, self.columns_, self.group)
         layout = layout_rows(frame, self.group)
         columns = []
         for name in self.columns_:
@@ -343,29 +307,10 @@ class DeltaTransformer:
                 )
                 anchors.append(anchor_series(index, grouped[dropped], name))
             masked = is_masked(frame[name].dtype)
-            self._put(out, name, layout, rows, deltas, missing, masked)
+            put_column(out, name, layout, rows, deltas, missing, masked)
         if self.first == "drop":
             self._store_anchors(pd.concat(anchors, axis=1, sort=False), layout)
         return out
-
-    def _put(
-        self,
-        out: pd.DataFrame,
-        name: Hashable,
-        layout: Layout,
-        rows: np.ndarray,
-        values: np.ndarray,
-        missing: np.ndarray,
-        masked: bool,
-    ) -> None:
-        """Scatter grouped ``values`` (given for ``rows``) back to row order, into ``name``."""
-        full = np.zeros(len(layout.order), dtype=values.dtype)
-        full[layout.order[rows]] = values
-        holes = np.empty(len(layout.order), dtype=bool)
-        holes[layout.order] = missing
-        position = out.columns.get_loc(name)
-        assert isinstance(position, int)  # column names were checked to be unique
-        out.isetitem(position, build_column(full, holes, masked))
 
     def _store_anchors(self, new: pd.DataFrame, layout: Layout) -> None:
         """Replace the stored anchors of every group of the latest data by ``new``."""
@@ -377,19 +322,8 @@ class DeltaTransformer:
 
     def _lookup_anchors(self, name: Hashable, layout: Layout) -> tuple[np.ndarray, np.ndarray]:
         """Stored anchor of every grouped row (``first="drop"``) and whether it exists."""
-        n = len(layout.order)
-        table = self.anchors_
-        if self.first != "drop" or table is None or name not in table.columns:
-            return np.zeros(n), np.zeros(n, dtype=bool)
-        index = anchor_index(self.group, layout.keys[layout.segment], layout.position)
-        where = table.index.get_indexer(index)
-        values, missing = column_values(table[name])
-        found = where >= 0
-        has = np.zeros(n, dtype=bool)
-        has[found] = ~missing[where[found]]
-        anchors = np.zeros(n, dtype=values.dtype)
-        anchors[found] = values[where[found]]
-        return anchors, has
+        table = self.anchors_ if self.first == "drop" else None
+        return lookup_anchors(table, self.group, name, layout)
 
     def _check_anchors(
         self,

@@ -14,7 +14,7 @@ from strokedelta.exceptions import (
     NotFittedError,
     ValidationError,
 )
-from strokedelta.tabular import DeltaTransformer
+from strokedelta.transformer import DeltaTransformer
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -406,7 +406,7 @@ def test_other_bad_inputs_are_named():
 def test_not_fitted(method):
     with pytest.raises(
         NotFittedError,
-        match=rf"^DeltaTransformer must be fitted before {method}; got an unfitted instance",
+        match=r"^this DeltaTransformer is not fitted yet; call fit before using it$",
     ):
         getattr(DeltaTransformer(), method)(pd.DataFrame({"x": [1]}))
 

@@ -1,4 +1,9 @@
-"""The shared half of the tabular regressors: input handling, prediction and scoring.
+"""The shared base of the regressors on tables (``X``, ``y``): input handling, prediction,
+scoring and prediction into a DataFrame.
+
+:class:`TableRegressor` is what :class:`~strokedelta.models.DeltaLinearRegressor` and
+:class:`~strokedelta.models.AbsoluteLinearRegressor` have in common; they differ only in how
+``fit`` finds the weights and the intercepts.
 
 Examples
 --------
@@ -13,14 +18,14 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from strokedelta._validation import fail
-from strokedelta.models._base import ModelBase, as_features, as_targets
+from strokedelta._validation import check_is_fitted, check_matrix, fail
+from strokedelta.models._base import ModelBase
 
-__all__ = ["TabularRegressor", "group_keys", "json_keys"]
+__all__ = ["TableRegressor", "column_names", "group_keys", "json_keys"]
 
 
-class TabularRegressor(ModelBase):
-    """Shared prediction, scoring and input handling of the two tabular regressors."""
+class TableRegressor(ModelBase, abstract=True):
+    """Shared prediction, scoring and input handling of the regressors on tables."""
 
     _array_attrs: ClassVar[tuple[str, ...]] = ("coef_", "intercept_", "history_")
     _json_attrs: ClassVar[tuple[str, ...]] = (
@@ -52,7 +57,7 @@ class TabularRegressor(ModelBase):
             if missing:
                 raise fail("X", f"have the columns seen in fit {names}", f"missing {missing}")
             x = x[names]
-        arr, _ = as_features(x)
+        arr = check_matrix("X", x)
         if arr.shape[1] != self.n_features_in_:
             raise fail("X", f"have {self.n_features_in_} features like in fit", arr.shape[1])
         return arr
@@ -65,15 +70,15 @@ class TabularRegressor(ModelBase):
         fitted attributes (set by :meth:`_finish_fit` only once training succeeded)."""
         self._validate_params()
         self._clear_fitted()
-        arr, names = as_features(x)
-        target, one_d, target_names = as_targets(y, arr.shape[0])
+        arr = check_matrix("X", x)
+        target = check_matrix("y", y, n_rows=arr.shape[0])
         if arr.shape[0] < 2:
             raise fail("X", "have at least 2 rows", arr.shape[0])
         inputs = {
             "n_features_in_": arr.shape[1],
-            "feature_names_in_": names,
-            "target_names_": target_names,
-            "one_d_target_": one_d,
+            "feature_names_in_": column_names(x),
+            "target_names_": column_names(y),
+            "one_d_target_": np.ndim(y) == 1,
         }
         return arr, target, inputs
 
@@ -92,7 +97,7 @@ class TabularRegressor(ModelBase):
 
     def __sklearn_tags__(self) -> Any:
         """Tags for scikit-learn's tools (``cross_val_score`` etc.); imported only when asked."""
-        from sklearn.utils import InputTags, RegressorTags, Tags, TargetTags
+        from sklearn.utils import InputTags, RegressorTags, Tags, TargetTags  # test-only dep
 
         return Tags(
             estimator_type="regressor",
@@ -115,15 +120,100 @@ class TabularRegressor(ModelBase):
         """Coefficient of determination R^2 of :meth:`predict` (averaged over outputs)."""
         pred = self.predict(X, groups)
         pred = pred[:, None] if pred.ndim == 1 else pred
-        target, _, _ = as_targets(y, pred.shape[0])
+        target = check_matrix("y", y, n_rows=pred.shape[0])
         resid = ((target - pred) ** 2).sum(axis=0)
         total = ((target - target.mean(axis=0)) ** 2).sum(axis=0)
         with np.errstate(divide="ignore", invalid="ignore"):
             r2 = np.where(total > 0, 1 - resid / np.where(total > 0, total, 1), 0.0)
         return float(np.mean(r2))
 
+    def rmse(self, X: Any, y: Any, groups: Any = None) -> float:
+        """Root mean squared error of :meth:`predict` over every output of every row.
+
+        Examples
+        --------
+        >>> from strokedelta.models import AbsoluteLinearRegressor
+        >>> model = AbsoluteLinearRegressor(solver="lstsq").fit([0.0, 1.0, 2.0], [0.0, 1.0, 2.0])
+        >>> round(model.rmse([0.0, 1.0], [1.0, 1.0]), 6)
+        0.707107
+        """
+        pred = self.predict(X, groups)
+        pred = pred[:, None] if pred.ndim == 1 else pred
+        target = check_matrix("y", y, n_rows=pred.shape[0])
+        return float(np.sqrt(np.mean((pred - target) ** 2)))
+
+    def prediction_columns(self, column: str | None = None) -> list[str]:
+        """Names of the prediction columns :meth:`predict_frame` adds: ``TARGET_pred`` per
+        target (``y0_pred``, ... for unnamed targets), or ``column`` for a single target.
+
+        Examples
+        --------
+        >>> from strokedelta.models import AbsoluteLinearRegressor
+        >>> frame = pd.DataFrame({"x": [0.0, 1.0, 2.0], "y": [1.0, 3.0, 5.0]})
+        >>> model = AbsoluteLinearRegressor(solver="lstsq").fit(frame[["x"]], frame.y)
+        >>> model.prediction_columns(), model.prediction_columns("guess")
+        (['y_pred'], ['guess'])
+        """
+        check_is_fitted(self, "coef_")
+        n_targets = 1 if np.ndim(self.coef_) == 1 else int(np.shape(self.coef_)[0])
+        if column is not None:
+            if n_targets != 1:
+                raise fail("column", f"be None for a model of {n_targets} targets", repr(column))
+            return [column]
+        targets = self.target_names_ or [f"y{j}" for j in range(n_targets)]
+        return [f"{name}_pred" for name in targets]
+
+    def predict_frame(self, frame: pd.DataFrame, column: str | None = None) -> pd.DataFrame:
+        """A copy of ``frame`` with the absolute predictions added as columns.
+
+        The features are the columns named in ``fit``; the group column seen in ``fit`` is used
+        for the per-group intercepts when ``frame`` has it. The new columns are named by
+        :meth:`prediction_columns`.
+
+        Examples
+        --------
+        >>> from strokedelta.models import AbsoluteLinearRegressor
+        >>> frame = pd.DataFrame({"x": [0.0, 1.0, 2.0], "y": [1.0, 3.0, 5.0]})
+        >>> model = AbsoluteLinearRegressor(solver="lstsq").fit(frame[["x"]], frame.y)
+        >>> model.predict_frame(frame).round(6)["y_pred"].tolist()
+        [1.0, 3.0, 5.0]
+        """
+        names = self.prediction_columns(column)
+        features = self.feature_names_in_
+        if not features:
+            raise fail(
+                "the model",
+                "be trained with column names to predict into a table (train it with "
+                "`strokedelta train` or from a DataFrame)",
+                "no feature_names_in_",
+            )
+        group = self.group_name_
+        groups = frame[group] if group is not None and group in frame.columns else None
+        pred = np.asarray(self.predict(frame[features], groups))
+        pred = pred[:, None] if pred.ndim == 1 else pred
+        out = frame.copy()
+        for j, name in enumerate(names):
+            out[name] = pred[:, j]
+        return out
+
+
+def column_names(data: Any) -> list[str] | None:
+    """The column names of a DataFrame, the name of a named Series, else None.
+
+    Examples
+    --------
+    >>> column_names(pd.DataFrame({"a": [1], "b": [2]})), column_names(np.zeros(2))
+    (['a', 'b'], None)
+    """
+    if isinstance(data, pd.DataFrame):
+        return [str(c) for c in data.columns]
+    if isinstance(data, pd.Series) and data.name is not None:
+        return [str(data.name)]
+    return None
+
 
 def group_keys(groups: Any, n: int) -> np.ndarray:
+    """Group keys as a ``(n,)`` array, one per row of ``X``."""
     keys = np.asarray(groups.to_numpy() if isinstance(groups, pd.Series) else groups)
     if keys.shape != (n,):
         raise fail("groups", f"have shape ({n},) like the rows of X", tuple(keys.shape))

@@ -6,7 +6,12 @@ Both models predict where the pen goes next from the previous ``k`` rows of a dr
   next ``(dx, dy)`` (no bias, RMS-scaled, like :class:`~strokedelta.DeltaLinearRegressor`).
   It never sees a position, so translating a drawing changes nothing.
 - :class:`NextPointRegressor` (the baseline) maps the previous ``k`` absolute points
-  ``[x, y, pen]`` to the next absolute point (``nn.Linear`` with bias, unscaled).
+  ``[x, y, pen]`` to the next absolute point (``X W + b``, unscaled).
+
+Both train with the hand-written minibatch loop of the tabular regressors
+(:func:`~strokedelta.models._training.fit_linear`: closed-form MSE gradient, hand-written SGD
+or Adam that follow ``torch.optim`` step for step), or by closed-form least squares.
+:func:`round_to_pixels` rounds their predicted drawings to whole pixels.
 
 Choices, shared by both so that they compare like for like:
 
@@ -37,14 +42,15 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
 from strokedelta._validation import check_array, check_choice, check_int, fail
 from strokedelta.delta import from_deltas
 from strokedelta.models._base import ModelBase
-from strokedelta.models._training import SCALE_HINT, fit_linear, rms_scales
+from strokedelta.models._solvers import fit_linear, rms_scales
+from strokedelta.models._training import SCALE_HINT
 from strokedelta.models.windows import (
     absolute_points,
     next_step_windows,
@@ -54,11 +60,23 @@ from strokedelta.models.windows import (
 from strokedelta.ragged import Ragged, offsets_from_lengths
 from strokedelta.sketch.drawings import Drawings
 
-__all__ = ["NextDeltaRegressor", "NextPointRegressor", "next_step_windows"]
+__all__ = [
+    "NextDeltaRegressor",
+    "NextPointRegressor",
+    "NextStepRegressor",
+    "next_step_windows",
+    "round_to_pixels",
+]
 
 
-class _NextStepRegressor(ModelBase):
-    """Shared fitting, prediction and rollout of the two next-step models."""
+_Model = TypeVar("_Model", bound="NextStepRegressor")
+
+
+class NextStepRegressor(ModelBase, abstract=True):
+    """Shared fitting, prediction and rollout of the next-step models on drawings.
+
+    ``isinstance(model, NextStepRegressor)`` tells a model of drawings from one of tables.
+    """
 
     _absolute: ClassVar[bool] = False
     _array_attrs: ClassVar[tuple[str, ...]] = (
@@ -76,7 +94,7 @@ class _NextStepRegressor(ModelBase):
     scale_y_: np.ndarray
     n_windows_: int
 
-    def fit(self, drawings: Drawings | Ragged) -> _NextStepRegressor:
+    def fit(self: _Model, drawings: Drawings | Ragged) -> _Model:
         """Fit on every pen-down continuation of every drawing.
 
         Raises
@@ -237,7 +255,7 @@ class _NextStepRegressor(ModelBase):
         return Drawings.from_absolute(Ragged(points, offsets), pen, meta)
 
 
-class NextDeltaRegressor(_NextStepRegressor):
+class NextDeltaRegressor(NextStepRegressor):
     """Predict the next ``(dx, dy)`` from the previous ``window`` stroke-3 rows (no bias).
 
     Translation invariant: it only ever sees deltas and pen states.
@@ -290,10 +308,10 @@ class NextDeltaRegressor(_NextStepRegressor):
         self.progress = progress
 
 
-class NextPointRegressor(_NextStepRegressor):
+class NextPointRegressor(NextStepRegressor):
     """Baseline: predict the next absolute point from the previous ``window`` absolute points.
 
-    ``nn.Linear`` with bias on ``[x, y, pen]`` rows, unscaled: translating a drawing moves its
+    ``X W + b`` on ``[x, y, pen]`` rows, unscaled: translating a drawing moves its
     inputs, and its predictions follow only as far as its weights happen to sum to identity.
 
     Parameters
@@ -329,3 +347,24 @@ class NextPointRegressor(_NextStepRegressor):
         self.device = device
         self.random_state = random_state
         self.progress = progress
+
+
+def round_to_pixels(predicted: Drawings, like: Drawings) -> Drawings:
+    """``predicted`` rounded to whole pixels when the drawings ``like`` have integer coordinates.
+
+    The absolute points are rounded (half to even, ``np.rint``) and the drawings rebuilt as int64
+    stroke-3 with the same pen and metadata, so a prediction looks like its input; drawings
+    with float coordinates are returned unchanged.
+
+    Examples
+    --------
+    >>> source = Drawings(Ragged(np.array([[1, 2, 0], [3, 4, 1]]), [0, 2]))
+    >>> guess = Drawings(Ragged(np.array([[1.2, 2.0, 0.0], [2.9, 4.4, 1.0]]), [0, 2]))
+    >>> round_to_pixels(guess, like=source).strokes.values.tolist()
+    [[1, 2, 0], [3, 4, 1]]
+    """
+    if like.strokes.values.dtype.kind not in "iu":
+        return predicted
+    points = predicted.absolute()
+    rounded = Ragged(np.rint(points.values).astype(np.int64), points.offsets)
+    return Drawings.from_absolute(rounded, predicted.pen.astype(np.int64), predicted.meta)

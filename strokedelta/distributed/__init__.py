@@ -1,0 +1,29 @@
+"""The Dask engine: the per-chunk codecs run over partitions and files on a Dask scheduler.
+
+:func:`delta_dask_frame` delta-codes (or integrates) columns of a ``dask.dataframe.DataFrame``
+with :class:`~strokedelta.DeltaTransformer` per partition (:mod:`.dataframe`);
+:func:`convert_files` converts many drawings files in parallel with
+:func:`strokedelta.io.convert_drawings` over a ``dask.bag`` (:mod:`.files`). Both run on dask's
+local threads by default, on a :func:`local_client` (``LocalCluster``) or on a remote scheduler
+through :func:`client_for` (:mod:`.cluster`). No home-made pool or scheduler.
+
+Dask and its distributed scheduler are the optional extra ``strokedelta[dask]``; without them,
+importing this package raises :class:`~strokedelta.exceptions.MissingDependencyError` naming it.
+"""
+
+from __future__ import annotations
+
+from strokedelta.exceptions import MissingDependencyError
+
+try:  # the optional extra strokedelta[dask]: one clear error instead of a bare ImportError
+    import dask.bag
+    import dask.dataframe  # noqa: F401
+    import distributed  # noqa: F401
+except ImportError as exc:
+    raise MissingDependencyError("dask", extra="dask") from exc
+
+from strokedelta.distributed.cluster import client_for, local_client
+from strokedelta.distributed.dataframe import delta_dask_frame
+from strokedelta.distributed.files import convert_files
+
+__all__ = ["client_for", "convert_files", "delta_dask_frame", "local_client"]

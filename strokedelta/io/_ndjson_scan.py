@@ -1,0 +1,137 @@
+"""The fastest ndjson parse path: a chunk scanned by the compiled scanner into Drawings.
+
+:func:`strokedelta.io._ndjson_kernel.scan_chunk` finds every number and string span in one
+pass; this module gathers them into flat arrays with numpy (fractions are parsed by numpy's exact
+float parser, strings become Arrow string columns) and returns None whenever anything is off, so
+that pyarrow or the line-by-line parser decide.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from strokedelta.io._ndjson_build import (
+    SAFE_INT,
+    ChunkState,
+    build_drawings,
+    expected_rows,
+)
+from strokedelta.io._ndjson_kernel import OK, byte_counts, scan_chunk
+from strokedelta.io._ndjson_lines import STRING_COLUMNS
+from strokedelta.ragged import offsets_from_lengths
+from strokedelta.sketch.drawings import META_COLUMNS, Drawings
+from strokedelta.sketch.formats import FlatPolylines
+
+__all__ = ["parse_compiled"]
+
+
+def parse_compiled(data: bytes, lines: list[bytes], state: ChunkState) -> Drawings | None:
+    """Parse a chunk with the compiled scanner; None when it gives up or the data is bad."""
+    buf = np.frombuffer(data, dtype=np.uint8)
+    counts = byte_counts(buf)
+    brackets, commas = int(counts[ord("[")]), int(counts[ord(",")])
+    max_floats = int(counts[ord(".")] + counts[ord("e")] + counts[ord("E")]) + 1
+    (
+        status,
+        width,
+        spans,
+        recognized,
+        row_strokes,
+        stroke_points,
+        coords,
+        float_index,
+        float_start,
+        float_len,
+        rows,
+        strokes,
+        points,
+        floats,
+    ) = scan_chunk(
+        buf,
+        state.width or 0,
+        len(lines) + 1,
+        (commas + brackets) // 2 + 1,
+        brackets + 1,
+        max_floats,
+    )
+    if status != OK or rows != expected_rows(lines) or rows == 0:
+        return None
+    if floats:
+        texts = _gather_bytes(buf, float_start[:floats], float_len[:floats])
+        try:
+            parsed = texts.astype(np.float64)
+        except ValueError:
+            return None
+        coords = coords.astype(np.float64)
+        coords.reshape(-1)[float_index[:floats]] = parsed
+    xy = coords[:2, :points].T
+    if floats and not (np.isfinite(xy).all() and (np.abs(xy) < SAFE_INT).all()):
+        return None  # integers have at most 15 digits: only parsed floats need the check
+    time = None
+    if width == 3:
+        t = coords[2, :points]
+        if t.dtype.kind == "f" and (
+            not np.array_equal(t, np.round(t)) or np.abs(t).max() >= SAFE_INT
+        ):
+            return None
+        time = t.astype(np.int64)
+    state.width = width
+    flat = FlatPolylines(
+        np.ascontiguousarray(xy),
+        time,
+        offsets_from_lengths(stroke_points[:strokes]),
+        offsets_from_lengths(row_strokes[:rows]),
+    )
+    columns: dict[str, Any] = {}
+    for k, name in enumerate(STRING_COLUMNS):
+        column = _span_strings(buf, spans[:rows, k])
+        if column is None:
+            return None
+        columns[name] = column
+    flags = recognized[:rows]
+    if (flags >= 0).all():
+        columns["recognized"] = flags.astype(bool)
+    else:
+        column = pd.array(flags == 1, dtype="boolean")
+        column[flags < 0] = pd.NA
+        columns["recognized"] = column
+    return build_drawings(flat, pd.DataFrame({c: columns[c] for c in META_COLUMNS}))
+
+
+def _gather_bytes(buf: np.ndarray, start: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """Byte spans as a fixed-width ``S`` array (zero padded), without a loop per span."""
+    width = max(int(length.max()) if len(length) else 1, 1)
+    columns = np.arange(width)
+    inside = columns < length[:, None]
+    matrix = np.zeros((len(start), width), dtype=np.uint8)
+    matrix[inside] = buf[(start[:, None] + columns)[inside]]
+    return matrix.view(f"S{width}").ravel()
+
+
+def _span_strings(buf: np.ndarray, spans: np.ndarray) -> pd.Series | None:
+    """Byte spans (start, end; start -1 = null) as a pandas string column via Arrow buffers.
+
+    None when the bytes are not valid UTF-8.
+    """
+    import pyarrow as pa
+
+    present = spans[:, 0] >= 0
+    length = np.where(present, spans[:, 1] - spans[:, 0], 0)
+    offsets = offsets_from_lengths(length)
+    gather = np.repeat(spans[:, 0] - offsets[:-1], length) + np.arange(offsets[-1])
+    validity = None if present.all() else pa.py_buffer(np.packbits(present, bitorder="little"))
+    array = pa.LargeStringArray.from_buffers(
+        len(spans),
+        pa.py_buffer(offsets),
+        pa.py_buffer(buf[gather].tobytes()),
+        validity,
+        int((~present).sum()),
+    )
+    try:
+        array.validate(full=True)
+    except pa.ArrowInvalid:
+        return None
+    return array.to_pandas()

@@ -1,0 +1,71 @@
+"""Every picture: drawings as SVG and PNG, and the figures of the experiments.
+
+==========================  ==========================================================
+module                      what it draws
+==========================  ==========================================================
+:mod:`~.render.svg`         one drawing or a labelled grid as SVG text or file
+:mod:`~.render.png`         the same as PNG (matplotlib Agg)
+:mod:`~.render.figures`     experiment figures: shift heatmap, loss curves, rollouts,
+                            sketch-shift errors, drift
+:mod:`~.render.files`       the drawings of a file into an .svg or .png (the CLI's
+                            ``render``)
+==========================  ==========================================================
+
+Drawings are placed the same way in SVG and PNG (``_picture``), and strokes are drawn on
+matplotlib axes by one routine for PNGs and figures (``_canvas``). Coordinates follow Quick,
+Draw!: ``y`` grows downward, so drawings appear the right way up. Every file is written
+atomically; matplotlib is imported only when a PNG is drawn.
+
+Examples
+--------
+>>> import numpy as np
+>>> svg = drawing_svg(np.array([[10, 10, 0], [20, 0, 1], [0, 10, 1]]))
+>>> svg.count("<path")
+2
+>>> "M10 10 L30 10" in svg
+True
+"""
+
+from strokedelta.render._picture import ACCENT, CELL, GRID_LINE, INK, parse_grid
+from strokedelta.render.figures import (
+    LossCurve,
+    Rollout,
+    plot_drift,
+    plot_loss_curves,
+    plot_rollouts,
+    plot_shift_heatmap,
+    plot_sketch_shift,
+)
+from strokedelta.render.files import (
+    PICTURE_FORMATS,
+    picture_format,
+    read_first_drawings,
+    render_file,
+    save_picture,
+)
+from strokedelta.render.png import save_png
+from strokedelta.render.svg import drawing_svg, grid_svg, save_svg
+
+__all__ = [
+    "ACCENT",
+    "CELL",
+    "GRID_LINE",
+    "INK",
+    "PICTURE_FORMATS",
+    "LossCurve",
+    "Rollout",
+    "drawing_svg",
+    "grid_svg",
+    "parse_grid",
+    "picture_format",
+    "plot_drift",
+    "plot_loss_curves",
+    "plot_rollouts",
+    "plot_shift_heatmap",
+    "plot_sketch_shift",
+    "read_first_drawings",
+    "render_file",
+    "save_picture",
+    "save_png",
+    "save_svg",
+]
