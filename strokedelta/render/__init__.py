@@ -18,12 +18,12 @@ atomically; matplotlib is imported only when a PNG is drawn.
 
 Examples
 --------
->>> import numpy as np
->>> svg = drawing_svg(np.array([[10, 10, 0], [20, 0, 1], [0, 10, 1]]))
->>> svg.count("<path")
-2
->>> "M10 10 L30 10" in svg
-True
+>>> import tempfile, pathlib
+>>> from strokedelta.sketch import Drawings
+>>> d = Drawings.from_polylines([[[[0, 9], [0, 9]]], [[[5, 5], [0, 9]]]])
+>>> path = save_svg(d, pathlib.Path(tempfile.mkdtemp()) / "two.svg", grid="1x2")
+>>> path.name, path.read_text().count("<path")  # two strokes and the grid's lines
+('two.svg', 3)
 """
 
 from strokedelta.render._picture import ACCENT, CELL, GRID_LINE, INK, parse_grid
