@@ -11,7 +11,8 @@ is natural it is mixed in, so ``except ValueError`` keeps working::
     ├── DeltaOverflowError (OverflowError)   an integer delta or sum does not fit int64
     ├── FormatError (ValueError)             a file's content is malformed (names file and line)
     │   ├── UnsafeFileError                  a file asks to run code or load forbidden objects
-    │   └── ModelFileError                   a model file is tampered, truncated or foreign
+    │   ├── ModelFileError                   a model file is tampered, truncated or foreign
+    │   └── ResourceLimitError               a file exceeds a reader limit (names the limit)
     ├── FileAccessError (OSError)            a file cannot be opened, read or written at all
     ├── MissingDependencyError (ImportError) an optional extra is not installed (names it)
     └── TrainingDivergedError (ArithmeticError)  the loss became non-finite or exploded
@@ -38,6 +39,7 @@ __all__ = [
     "MissingDependencyError",
     "ModelFileError",
     "NotFittedError",
+    "ResourceLimitError",
     "StrokeDeltaError",
     "TrainingDivergedError",
     "UnsafeFileError",
@@ -106,6 +108,42 @@ class UnsafeFileError(FormatError):
 
 class ModelFileError(FormatError):
     """A saved model is tampered with, truncated or not a strokedelta model."""
+
+
+class ResourceLimitError(FormatError):
+    """A file exceeds one of the readers' limits (:class:`strokedelta.limits.ReadLimits`).
+
+    The message names the limit and how to raise it; ``limit`` is its name and ``value`` the
+    limit in force.
+
+    Examples
+    --------
+    >>> err = ResourceLimitError("line has 300 bytes", limit="max_line_bytes", value=100,
+    ...                          path="cat.ndjson", line=2)
+    >>> str(err)  # doctest: +NORMALIZE_WHITESPACE
+    'cat.ndjson, line 2: line has 300 bytes, over the limit max_line_bytes=100
+        (raise it with --limit max_line_bytes=N or ReadLimits(max_line_bytes=N))'
+    >>> err.limit, err.value
+    ('max_line_bytes', 100)
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        limit: str,
+        value: int,
+        path: str | None = None,
+        line: int | None = None,
+        record: int | None = None,
+    ) -> None:
+        self.limit = limit
+        self.value = value
+        text = (
+            f"{message}, over the limit {limit}={value} "
+            f"(raise it with --limit {limit}=N or ReadLimits({limit}=N))"
+        )
+        super().__init__(text, path=path, line=line, record=record)
 
 
 class FileAccessError(StrokeDeltaError, OSError):

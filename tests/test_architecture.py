@@ -17,6 +17,7 @@ ARCHITECTURE = PACKAGE.parent / "docs" / "architecture.md"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("exceptions", "_version"),
     ("_validation",),
+    ("limits",),
     ("_kernels", "_files", "_threads"),
     ("_torch_delta",),
     ("ragged",),

@@ -104,7 +104,7 @@ class ToyWriter:
     abort = close
 
 
-def toy_chunks(path, *, errors="raise", report=None, chunk_size=1):
+def toy_chunks(path, *, errors="raise", report=None, chunk_size=1, limits=None):
     with open(path) as handle:
         for line in handle:
             yield Drawings.from_polylines(json.loads(line))

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
-from strokedelta.exceptions import MissingDependencyError, StrokeDeltaError
+from strokedelta.exceptions import MissingDependencyError, ResourceLimitError, StrokeDeltaError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -28,6 +28,7 @@ __all__ = [
 #: The exit status of each kind of failure, most specific first (the one place the CLI maps the
 #: exception tree to exit codes). Usage errors are click's own (status 2).
 EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
+    (ResourceLimitError, 3),
     (MissingDependencyError, 1),
     (StrokeDeltaError, 1),
     (OSError, 1),

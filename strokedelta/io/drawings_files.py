@@ -30,6 +30,7 @@ from strokedelta._validation import check_choice
 from strokedelta.exceptions import FormatError, ValidationError
 from strokedelta.io.read_report import ReadReport
 from strokedelta.io.registry import DrawingsWriter, format_for, suffixes
+from strokedelta.limits import DEFAULT_LIMITS, ReadLimits
 from strokedelta.sketch.drawings import SPLITS, Drawings, check_drawings
 
 __all__ = [
@@ -77,6 +78,7 @@ def iter_drawings(
     errors: str = "raise",
     report: ReadReport | None = None,
     chunk_size: int | None = None,
+    limits: ReadLimits | None = None,
 ) -> Iterator[Drawings]:
     """Yield the drawings of a file in chunks (memory bounded by a chunk for ndjson / Parquet).
 
@@ -94,11 +96,17 @@ def iter_drawings(
         Receives the number of skipped drawings and the reasons.
     chunk_size : int, optional
         Drawings per chunk (format-specific default).
+    limits : ReadLimits, optional
+        Resource limits checked before allocating (:data:`strokedelta.limits.DEFAULT_LIMITS`).
     """
     fmt = format_for(path)
     if split is not None:
         check_choice("split", split, SPLITS)
-    options: dict[str, Any] = {"errors": errors, "report": report}
+    options: dict[str, Any] = {
+        "errors": errors,
+        "report": report,
+        "limits": DEFAULT_LIMITS if limits is None else limits,
+    }
     if chunk_size is not None:
         options["chunk_size"] = chunk_size
     if fmt.selects_split:
@@ -126,6 +134,7 @@ def read_drawings(
     split: str | None = None,
     errors: str = "raise",
     report: ReadReport | None = None,
+    limits: ReadLimits | None = None,
 ) -> Drawings:
     """Read a whole file of drawings (any format of :data:`READ_FORMATS`).
 
@@ -145,7 +154,8 @@ def read_drawings(
     """
     fmt = format_for(path)
     whole = None if fmt.streams else _WHOLE_FILE
-    chunks = list(iter_drawings(path, split=split, errors=errors, report=report, chunk_size=whole))
+    options: dict[str, Any] = {"split": split, "errors": errors, "report": report, "limits": limits}
+    chunks = list(iter_drawings(path, chunk_size=whole, **options))
     if len(chunks) == 1:
         return chunks[0]
     if chunks:
@@ -207,6 +217,7 @@ def convert_drawings(
     transform: Callable[[Drawings], Drawings] | None = None,
     on_chunk: Callable[[Drawings], None] | None = None,
     chunk_size: int | None = None,
+    limits: ReadLimits | None = None,
 ) -> tuple[int, int]:
     """Stream drawings from ``source`` to ``target`` (formats from the extensions).
 
@@ -220,7 +231,7 @@ def convert_drawings(
     Parameters
     ----------
     source, target : str or Path
-    split, errors, report, chunk_size
+    split, errors, report, chunk_size, limits
         As for :func:`iter_drawings`.
     transform : callable, optional
         Applied to each chunk before writing (simplification, filters).
@@ -243,7 +254,8 @@ def convert_drawings(
     """
     format_of(source)
     format_of(target)
-    chunks = iter_drawings(source, split=split, errors=errors, report=report, chunk_size=chunk_size)
+    options: dict[str, Any] = {"split": split, "errors": errors, "report": report, "limits": limits}
+    chunks = iter_drawings(source, chunk_size=chunk_size, **options)
     prepared = _prepared(chunks, transform, on_chunk)
     with open_writer(target) as writer:
         if threads_allowed():

@@ -40,6 +40,7 @@ from strokedelta._validation import check_int
 from strokedelta.exceptions import FormatError, ValidationError
 from strokedelta.io.read_report import ReadReport, check_errors, raise_or_record
 from strokedelta.io.registry import DrawingsFormat, register
+from strokedelta.limits import DEFAULT_LIMITS, ReadLimits
 from strokedelta.ragged import Ragged
 from strokedelta.sketch.drawings import Drawings
 from strokedelta.sketch.stroke3_checks import stroke3_problems
@@ -188,6 +189,7 @@ def iter_parquet(
     chunk_size: int = DEFAULT_CHUNK,
     errors: str = "raise",
     report: ReadReport | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> Iterator[Drawings]:
     """Yield drawings from a drawings Parquet file, ``chunk_size`` rows at a time.
 

@@ -44,6 +44,7 @@ from strokedelta._validation import check_int
 from strokedelta.exceptions import FormatError, ValidationError
 from strokedelta.io.read_report import ReadReport, check_errors, raise_or_record
 from strokedelta.io.registry import DrawingsFormat, in_chunks, register
+from strokedelta.limits import DEFAULT_LIMITS, ReadLimits
 from strokedelta.ragged import Ragged, offsets_from_lengths
 from strokedelta.sketch.drawings import Drawings
 from strokedelta.sketch.formats import stroke_offsets
@@ -197,6 +198,7 @@ def iter_bin(
     chunk_size: int = DEFAULT_CHUNK,
     errors: str = "raise",
     report: ReadReport | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> Iterator[Drawings]:
     """Yield a ``.bin`` file's drawings in chunks of ``chunk_size`` (the file is parsed once).
 

@@ -52,6 +52,7 @@ from strokedelta.io._ndjson_scan import parse_compiled
 from strokedelta.io._ndjson_write import NdjsonWriter
 from strokedelta.io.read_report import ReadReport, check_errors, raise_or_record
 from strokedelta.io.registry import DrawingsFormat, register
+from strokedelta.limits import DEFAULT_LIMITS, ReadLimits
 from strokedelta.ragged import Ragged
 from strokedelta.sketch.drawings import META_COLUMNS, Drawings
 from strokedelta.sketch.formats import flatten_polylines
@@ -68,6 +69,7 @@ def iter_ndjson(
     chunk_size: int = DEFAULT_CHUNK,
     errors: str = "raise",
     report: ReadReport | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> Iterator[Drawings]:
     """Yield the drawings of a Quick, Draw! ndjson file in chunks of ``chunk_size`` lines.
 

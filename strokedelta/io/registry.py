@@ -75,7 +75,7 @@ class DrawingsFormat:
     suffixes : tuple of str
         Lower-case extensions, as listed in ``READ_FORMATS`` and ``WRITE_FORMATS``.
     read_chunks : callable
-        ``read_chunks(path, *, errors, report[, chunk_size][, split])`` yields the file's
+        ``read_chunks(path, *, errors, report, limits[, chunk_size][, split])`` yields the file's
         :class:`Drawings` in chunks (``chunk_size`` drawings or lines; the format's default
         when not given). ``split`` is passed only when ``selects_split``.
     writer : callable

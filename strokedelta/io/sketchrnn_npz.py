@@ -45,6 +45,7 @@ from strokedelta._validation import check_choice, check_int
 from strokedelta.exceptions import FormatError, UnsafeFileError, ValidationError
 from strokedelta.io.read_report import ReadReport, check_errors, raise_or_record
 from strokedelta.io.registry import DrawingsFormat, in_chunks, register
+from strokedelta.limits import DEFAULT_LIMITS, ReadLimits
 from strokedelta.ragged import Ragged, offsets_from_lengths
 from strokedelta.sketch.drawings import SPLITS, Drawings
 from strokedelta.sketch.stroke3_checks import stroke3_problems
@@ -186,6 +187,7 @@ def iter_npz(
     chunk_size: int = DEFAULT_CHUNK,
     errors: str = "raise",
     report: ReadReport | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> Iterator[Drawings]:
     """Yield a Sketch-RNN ``.npz``'s drawings in chunks, read safely (no code from it runs).
 
