@@ -21,12 +21,7 @@ import os
 
 __all__ = ["threads_allowed"]
 
-try:  # numba is a declared dependency; without it no kernel can abort a second thread
-    import numba
-
-    _HAVE_NUMBA = True
-except ImportError:  # pragma: no cover - exercised only where numba is missing
-    _HAVE_NUMBA = False
+import numba  # a required dependency (see strokedelta._kernels)
 
 #: numba threading layers that accept kernel launches from several threads at once.
 _THREAD_SAFE_LAYERS = ("tbb", "omp", "threadsafe", "safe")
@@ -41,8 +36,6 @@ def threads_allowed() -> bool:
     """
     if os.environ.get("STROKEDELTA_IO_THREADS", "1") == "0":
         return False
-    if not _HAVE_NUMBA:  # pragma: no cover - exercised only where numba is missing
-        return True
     layer = str(getattr(numba.config, "THREADING_LAYER", "default"))
     if layer in _THREAD_SAFE_LAYERS:
         return True
