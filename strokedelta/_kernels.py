@@ -1,16 +1,29 @@
-"""Segmented difference and cumulative-sum kernels over flat ragged arrays.
+"""Segmented difference and cumulative-sum kernels over flat ragged arrays, and how kernels run.
 
-Two backends give bit-identical results: numba loops (one pass per sequence, run in parallel
-over sequences) and pure numpy (the difference is one slice; the cumulative sum pads sequences of
-similar length into buckets and scans each bucket along its rows). Both add strictly left to
-right inside each sequence, in float64 or checked int64, so a sequence of values around 1e-3 next
-to one around 1e6 keeps its own precision: there is no global prefix sum.
+Two backends give bit-identical results: numba loops (one pass per sequence) and pure numpy (the
+difference is one slice; the cumulative sum pads sequences of similar length into buckets and
+scans each bucket along its rows). Both add strictly left to right inside each sequence, in
+float64 or checked int64, so a sequence of values around 1e-3 next to one around 1e6 keeps its
+own precision: there is no global prefix sum. The tests check that both backends agree bit for
+bit; ``STROKEDELTA_BACKEND=numpy`` (or ``backend="numpy"``) forces the reference.
 
-numba is a required dependency (the sketch and model kernels need it too) and the default backend.
-The numpy path is the reference implementation: the tests check that both backends agree bit for
-bit, and ``STROKEDELTA_BACKEND=numpy`` (or ``backend="numpy"``) selects it. The parallel numba
-kernels are launched under one lock: numba's fallback ``workqueue`` threading layer aborts the
-process when two threads launch parallel kernels at once, and the kernels already use every core.
+**Compilation.** A kernel is a serial numba function with a fixed list of signatures, one per
+dtype it is called with (inputs typed read-only, so a read-only and a writable array share one
+compiled version). :class:`Kernel` compiles a signature on its first call and numba's on-disk
+cache (``cache=True``) serves it in every later process: one cache entry per signature, whatever
+the caller passes, and nothing compiles at import or for a dtype a command does not use. While a
+kernel is not loaded yet, inputs below :data:`SMALL` elements go to the numpy reference (until
+such calls add up to :data:`SMALL_WORK`), so a short command on a few hundred points never pays
+numba's start-up. Where the package folder cannot be
+written (a read-only install), numba's cache goes to a user cache folder (:func:`cache_folder`).
+
+**Threads.** A call above :data:`PARALLEL_MIN` elements is cut into chunks of whole sequences of
+about :data:`CHUNK` elements (:func:`chunk_bounds`); the calling thread and helper threads started
+for the call take chunks one at a time from a shared counter (:func:`run_chunks`), so a thread the
+OS gives less CPU (other jobs on the machine) does fewer chunks instead of holding the others up at
+a barrier, and no thread spins while it waits. How many threads: :func:`thread_budget`. The kernels
+release the GIL (``nogil``), and none is a ``parallel=True`` numba kernel, so any number of threads
+may call them at once.
 
 Examples
 --------
@@ -26,31 +39,287 @@ Examples
 from __future__ import annotations
 
 import os
+import stat
+import sys
+import tempfile
 import threading
+from collections.abc import Callable, Sequence
+from typing import Any
 
-import numba
 import numpy as np
 
 from strokedelta.exceptions import DeltaOverflowError
 
 __all__ = [
     "BACKENDS",
+    "CALL_COST",
+    "CHUNK",
+    "PARALLEL_MIN",
+    "SMALL",
+    "SMALL_WORK",
+    "Kernel",
+    "array_type",
+    "cache_folder",
+    "chunk_bounds",
     "default_backend",
+    "gather_rows",
+    "jit_kernel",
     "overflow_error",
+    "prefetch",
+    "run_chunks",
     "segmented_cumsum",
     "segmented_diff",
     "stable_group_order",
+    "thread_budget",
 ]
 
 BACKENDS = ("numba", "numpy")
-"""The kernel backends: numba (the default) and numpy (the reference implementation)."""
-_LAUNCH = threading.Lock()
+"""The kernel backends: numba and numpy (the reference implementation)."""
+#: Below this many elements, a kernel that is not loaded yet leaves the work to numpy...
+SMALL = 1 << 16
+#: ... until the elements of those calls, each counted :data:`CALL_COST` more, add up to this.
+SMALL_WORK = 1 << 26
+#: numpy's overhead per call, in elements (about 10 microseconds).
+CALL_COST = 2000
+#: From this many elements on, a call may run in several threads.
+PARALLEL_MIN = 1 << 19
+#: Elements per chunk of a threaded call (whole sequences, so about this many).
+CHUNK = 1 << 18
+_FLOAT_KEYS = {np.dtype(np.float32): "f4", np.dtype(np.float64): "f8"}
+
+
+# ------------------------------------------------------------------------- numba's cache
+def _private_folder(folder: str) -> bool:
+    """Create ``folder`` (mode 700) and check that only this user may write to it: numba's cache
+    files are pickles, so a folder another user can write to would run their code."""
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        info = os.stat(folder)
+    except OSError:
+        return False
+    mine = not hasattr(os, "getuid") or info.st_uid == os.getuid()
+    shared = bool(info.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
+    return mine and not shared and os.access(folder, os.W_OK)
+
+
+def cache_folder() -> str | None:
+    """The folder for numba's cache, or None to keep numba's default (``__pycache__`` next to the
+    sources).
+
+    None when ``$NUMBA_CACHE_DIR`` is set (the user's choice) or the package folder is writable;
+    otherwise ``$XDG_CACHE_HOME/strokedelta/numba`` (``~/.cache/strokedelta/numba``), or a private
+    folder in the temporary directory when that cannot be created. Without one, numba cannot cache
+    at all and would refuse to compile the ``cache=True`` kernels.
+    """
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return None
+    package = os.path.dirname(os.path.abspath(__file__))
+    pycache = os.path.join(package, "__pycache__")
+    if os.access(pycache if os.path.isdir(pycache) else package, os.W_OK):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    user = getattr(os, "getuid", lambda: "user")()
+    for folder in (
+        os.path.join(base, "strokedelta", "numba"),
+        os.path.join(tempfile.gettempdir(), f"strokedelta-numba-{user}"),
+    ):
+        if _private_folder(folder):
+            return folder
+    return None
+
+
+_CACHE = cache_folder()
+if _CACHE is not None:  # before numba reads its configuration (and after, if it already has)
+    os.environ["NUMBA_CACHE_DIR"] = _CACHE
+
+import numba  # noqa: E402 - configured above: a required dependency, the sketch kernels need it
+from llvmlite import ir  # noqa: E402 - numba's code generator
+from numba.core import cgutils  # noqa: E402
+from numba.extending import intrinsic  # noqa: E402
+
+if _CACHE is not None:
+    numba.config.CACHE_DIR = _CACHE  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------- running kernels
+def array_type(dtype: Any, ndim: int = 1, *, readonly: bool = False) -> Any:
+    """The numba type of a C-contiguous array (``readonly`` for inputs: both kinds match it)."""
+    return numba.types.Array(numba.from_dtype(np.dtype(dtype)), ndim, "C", readonly=readonly)
+
+
+class Kernel:
+    """A serial numba function compiled on first use, once per named signature, from the cache.
+
+    ``kernel[key]`` is the compiled function of signature ``signatures[key]`` (a dtype name,
+    usually); ``kernel.loaded(key)`` says whether that signature is compiled in this process.
+    Each signature has its own dispatcher that accepts only it, so a call never compiles (and
+    never caches) anything else.
+    """
+
+    def __init__(
+        self, func: Callable[..., Any], signatures: dict[str, Any], **options: Any
+    ) -> None:
+        self.func = func
+        self.signatures = signatures
+        self.options = options
+        self.__doc__ = func.__doc__
+        self._compiled: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._small_work = 0
+
+    def loaded(self, key: str) -> bool:
+        return key in self._compiled
+
+    def wanted(self, key: str, n_elements: int) -> bool:
+        """Whether a call on ``n_elements`` should use the kernel rather than numpy: when it is
+        loaded, when the input has :data:`SMALL` elements or more, or once the small calls left
+        to numpy add up to :data:`SMALL_WORK` (a loop over many small inputs: loading the kernel
+        then costs less than numpy's overhead on the calls to come)."""
+        if key in self._compiled or n_elements >= SMALL:
+            return True
+        self._small_work += n_elements + CALL_COST
+        return self._small_work > SMALL_WORK
+
+    def __getitem__(self, key: str) -> Any:
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            with self._lock:
+                compiled = self._compiled.get(key)
+                if compiled is None:
+                    compiled = numba.njit(
+                        self.signatures[key], cache=True, nogil=True, **self.options
+                    )(self.func)
+                    self._compiled[key] = compiled
+        return compiled
+
+
+def jit_kernel(
+    *, error_model: str = "python", **signatures: Any
+) -> Callable[[Callable[..., Any]], Kernel]:
+    """Decorate a numba kernel with its signatures by name: ``@jit_kernel(f8=..., f4=...)``
+    (``error_model="numpy"``: float division by zero gives inf or nan instead of raising)."""
+
+    def decorate(func: Callable[..., Any]) -> Kernel:
+        return Kernel(func, signatures, error_model=error_model)
+
+    return decorate
+
+
+def thread_budget() -> int:
+    """How many threads one large kernel call may use.
+
+    ``$STROKEDELTA_THREADS`` when it is a positive integer, else the CPUs this process may run on
+    (``os.sched_getaffinity``, which follows ``taskset`` and container CPU sets). Other jobs on
+    the machine do not lower it: chunks are shared out as threads come free (:func:`run_chunks`),
+    so a thread that gets less CPU takes fewer chunks, and a busy machine still gives a process
+    more CPU time through two threads than through one.
+    """
+    wanted = os.environ.get("STROKEDELTA_THREADS", "")
+    if wanted.isdigit() and int(wanted) > 0:
+        return int(wanted)
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)  # pragma: no cover - not Linux
+
+
+def threads_for(n_elements: int) -> int:
+    """Threads for a call on ``n_elements``: one below :data:`PARALLEL_MIN`, then at most one
+    per :data:`PARALLEL_MIN` / 2 elements and at most :func:`thread_budget`."""
+    if n_elements < PARALLEL_MIN:
+        return 1
+    return max(1, min(thread_budget(), 2 * n_elements // PARALLEL_MIN))
+
+
+def chunk_bounds(offsets: np.ndarray, width: int, threads: int) -> np.ndarray:
+    """Sequence numbers that cut a batch into chunks of about :data:`CHUNK` elements (one chunk
+    when ``threads`` is 1); a sequence is never split.
+
+    Examples
+    --------
+    >>> chunk_bounds(np.array([0, 3, 5]), 1, 1).tolist()
+    [0, 2]
+    """
+    n_seq = len(offsets) - 1
+    n_chunks = int(offsets[-1]) * width // CHUNK if threads > 1 else 1
+    if n_chunks <= 1:
+        return np.array([0, n_seq], dtype=np.int64)
+    targets = np.linspace(0, int(offsets[-1]), max(n_chunks, threads) + 1)[1:-1]
+    inner = np.minimum(np.searchsorted(offsets, targets), n_seq)
+    return np.unique(np.concatenate([[0], inner, [n_seq]]).astype(np.int64))
+
+
+def run_chunks(
+    run: Callable[[int, int], None], bounds: Sequence[int] | np.ndarray, threads: int
+) -> None:
+    """Call ``run(bounds[c], bounds[c + 1])`` for every chunk ``c``, on up to ``threads`` threads.
+
+    The calling thread works too; helper threads start for this call and end with it. Each
+    thread takes the next chunk from a shared counter until none is left, so the chunks are
+    shared out by how fast each thread really runs. The first error of a helper is raised here.
+
+    Examples
+    --------
+    >>> seen = []
+    >>> run_chunks(lambda a, b: seen.append((a, b)), [0, 2, 5, 9], threads=2)
+    >>> sorted(seen)
+    [(0, 2), (2, 5), (5, 9)]
+    """
+    n_chunks = len(bounds) - 1
+    if threads <= 1 or n_chunks <= 1:
+        if n_chunks >= 1:
+            run(int(bounds[0]), int(bounds[-1]))
+        return
+    lock = threading.Lock()
+    state = {"next": 0}
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        while not errors:
+            with lock:
+                c = state["next"]
+                state["next"] = c + 1
+            if c >= n_chunks:
+                return
+            run(int(bounds[c]), int(bounds[c + 1]))
+
+    def helper() -> None:
+        try:
+            work()
+        except BaseException as exc:  # handed to the calling thread
+            errors.append(exc)
+
+    helpers = [threading.Thread(target=helper, daemon=True) for _ in range(threads - 1)]
+    for thread in helpers:
+        thread.start()
+    try:
+        work()
+    finally:
+        for thread in helpers:
+            thread.join()
+    if errors:
+        raise errors[0]
+
+
+def _parallel(
+    call: Callable[[int, int], None], offsets: np.ndarray, width: int, n_elements: int
+) -> None:
+    """Run ``call(first_sequence, stop_sequence)`` over all sequences, threaded when large."""
+    threads = threads_for(n_elements)
+    run_chunks(call, chunk_bounds(offsets, width, threads), threads)
 
 
 def default_backend() -> str:
-    """The backend used when none is given: ``$STROKEDELTA_BACKEND`` if it names one, else numba."""
+    """The backend used when none is given: ``$STROKEDELTA_BACKEND`` if it names one, else
+    ``"auto"`` (numba, or numpy for a small input while the kernel is not loaded yet)."""
     wanted = os.environ.get("STROKEDELTA_BACKEND", "")
-    return wanted if wanted in BACKENDS else BACKENDS[0]
+    return wanted if wanted in BACKENDS else "auto"
+
+
+def _choose(backend: str | None, kernel: Kernel, key: str, n_elements: int) -> str:
+    chosen = backend or default_backend()
+    if chosen != "auto":
+        return chosen
+    return "numba" if kernel.wanted(key, n_elements) else "numpy"
 
 
 def overflow_error(where: str) -> DeltaOverflowError:
@@ -60,76 +329,242 @@ def overflow_error(where: str) -> DeltaOverflowError:
     )
 
 
+# ------------------------------------------------------------------------ random access
+@intrinsic
+def prefetch(typingctx: Any, array: Any, row: Any) -> Any:  # pragma: no cover - compiled
+    """Ask the CPU to start loading row ``row`` of a C-contiguous ``array`` into its caches
+    (``llvm.prefetch``): a loop that reads rows in random order prefetches the row it will read
+    some iterations later, so the memory latencies overlap instead of adding up."""
+    signature = numba.void(array, row)
+
+    def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+        array_ty = sig.args[0]
+        view = context.make_array(array_ty)(context, builder, args[0])
+        zero = context.get_constant(numba.intp, 0)
+        at = [args[1]] + [zero] * (array_ty.ndim - 1)
+        pointer = cgutils.get_item_pointer(context, builder, array_ty, view, at, wraparound=False)
+        byte_pointer = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        function = cgutils.get_or_insert_function(
+            builder.module,
+            ir.FunctionType(ir.VoidType(), [byte_pointer, i32, i32, i32]),
+            "llvm.prefetch.p0i8",
+        )
+        # read, keep in all cache levels, data cache
+        builder.call(function, [builder.bitcast(pointer, byte_pointer), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return signature, codegen
+
+
+#: How many rows ahead a random-order loop prefetches.
+PREFETCH_AHEAD = 16
+
+
+def _gather_signature(dtype: Any) -> Any:
+    return numba.void(
+        array_type(dtype, 2, readonly=True),
+        array_type(np.int64, readonly=True),
+        array_type(dtype, 2),
+        numba.int64,
+        numba.int64,
+    )
+
+
+@jit_kernel(f4=_gather_signature(np.float32), f8=_gather_signature(np.float64))
+def _gather(source, index, out, r0, r1):  # pragma: no cover - compiled
+    n = index.shape[0]
+    width = source.shape[1]
+    for i in range(r0, r1):
+        if i + PREFETCH_AHEAD < n:
+            prefetch(source, index[i + PREFETCH_AHEAD])  # type: ignore[call-arg]
+        row = index[i]
+        for j in range(width):
+            out[i, j] = source[row, j]
+
+
+def gather_rows(source: np.ndarray, index: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``out[:] = source[index]`` for C-contiguous float32 or float64 rows (``index`` int64 and
+    within bounds): the same copy as ``np.take``, with prefetching, threaded when large.
+
+    Examples
+    --------
+    >>> gather_rows(np.arange(6.0).reshape(3, 2), np.array([2, 0]), np.empty((2, 2))).tolist()
+    [[4.0, 5.0], [0.0, 1.0]]
+    """
+    key = _FLOAT_KEYS[source.dtype]
+    if not _gather.wanted(key, out.size):  # small: numpy's copy, no compilation
+        np.take(source, index, axis=0, out=out)
+        return out
+    kernel = _gather[key]
+    threads = threads_for(out.size)
+    n_chunks = max(1, out.size // CHUNK) if threads > 1 else 1
+    bounds = np.linspace(0, len(index), n_chunks + 1).astype(np.int64)
+    run_chunks(lambda r0, r1: kernel(source, index, out, r0, r1), bounds, threads)
+    return out
+
+
 # --------------------------------------------------------------------------- numba kernels
 # The kernels see C-contiguous (N, C) data as flat 1-D arrays: row i, column c is element
-# i * C + c, so a lag of ``lag`` rows is a stride of ``step = lag * C`` elements and the inner
-# loop is a plain 1-D loop that numba vectorises.
+# i * C + c, so a lag of ``lag`` rows is a stride of ``step = lag * C`` elements. They run over
+# sequences s0 .. s1 - 1; the difference loops over slices from 0 so that numba vectorises them.
+_I8 = numba.int64
+_OFFSETS = array_type(np.int64, readonly=True)
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
-def _diff_flat(x, offsets, width, step, out):  # pragma: no cover
-    for s in numba.prange(offsets.shape[0] - 1):
+def _diff_signature(dtype: Any) -> Any:
+    return numba.void(
+        array_type(dtype, readonly=True), _OFFSETS, _I8, _I8, array_type(dtype), _I8, _I8
+    )
+
+
+@jit_kernel(f4=_diff_signature(np.float32), f8=_diff_signature(np.float64))
+def _diff_float(x, offsets, width, step, out, s0, s1):  # pragma: no cover - compiled
+    for s in range(s0, s1):
         start = offsets[s] * width
         stop = offsets[s + 1] * width
         head = min(start + step, stop)
         for j in range(start, head):
             out[j] = x[j]
-        for j in range(head, stop):
-            out[j] = x[j] - x[j - step]
+        if stop > head:
+            now, before, into = x[head:stop], x[head - step : stop - step], out[head:stop]
+            for k in range(stop - head):
+                into[k] = now[k] - before[k]
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
-def _diff_int64_checked(x, offsets, width, step, out, bad):  # pragma: no cover
-    for s in numba.prange(offsets.shape[0] - 1):
+@jit_kernel(
+    i8=numba.void(
+        array_type(np.int64, readonly=True),
+        _OFFSETS,
+        _I8,
+        _I8,
+        array_type(np.int64),
+        array_type(np.bool_),
+        _I8,
+        _I8,
+    )
+)
+def _diff_int64(x, offsets, width, step, out, bad, s0, s1):  # pragma: no cover - compiled
+    for s in range(s0, s1):
         start = offsets[s] * width
         stop = offsets[s + 1] * width
         head = min(start + step, stop)
         for j in range(start, head):
             out[j] = x[j]
+        if stop > head:
+            now, before, into = x[head:stop], x[head - step : stop - step], out[head:stop]
+            wrapped = 0
+            for k in range(stop - head):
+                a = now[k]
+                b = before[k]
+                r = a - b
+                wrapped |= (a ^ b) & (a ^ r)
+                into[k] = r
+            if wrapped < 0:
+                bad[s] = True
+
+
+def _cumsum_signature(dtype: Any) -> Any:
+    return numba.void(
+        array_type(dtype, readonly=True), _OFFSETS, _I8, _I8, array_type(np.float64), _I8, _I8
+    )
+
+
+# The running sums keep one accumulator per column in a register when the stride is one or two
+# elements (a series, or (x, y) points at lag 1): the same additions in the same order as
+# ``out[j] = out[j - step] + d[j]``, without waiting for the store of ``out[j - step]``.
+@jit_kernel(f4=_cumsum_signature(np.float32), f8=_cumsum_signature(np.float64))
+def _cumsum_float(d, offsets, width, step, out, s0, s1):  # pragma: no cover - compiled
+    for s in range(s0, s1):
+        start = offsets[s] * width
+        n = offsets[s + 1] * width - start
+        if n == 0:
+            continue
+        seg, into = d[start : start + n], out[start : start + n]
+        if step == 1:
+            acc = np.float64(seg[0])
+            into[0] = acc
+            for k in range(1, n):
+                acc = acc + seg[k]
+                into[k] = acc
+        elif step == 2 and n % 2 == 0:
+            acc0 = np.float64(seg[0])
+            acc1 = np.float64(seg[1])
+            into[0] = acc0
+            into[1] = acc1
+            for k in range(2, n, 2):
+                acc0 = acc0 + seg[k]
+                acc1 = acc1 + seg[k + 1]
+                into[k] = acc0
+                into[k + 1] = acc1
+        else:
+            head = min(step, n)
+            for k in range(head):
+                into[k] = seg[k]
+            for k in range(head, n):
+                into[k] = into[k - step] + seg[k]
+
+
+@jit_kernel(
+    i8=numba.void(
+        array_type(np.int64, readonly=True),
+        _OFFSETS,
+        _I8,
+        _I8,
+        array_type(np.int64),
+        array_type(np.bool_),
+        _I8,
+        _I8,
+    )
+)
+def _cumsum_int64(d, offsets, width, step, out, bad, s0, s1):  # pragma: no cover - compiled
+    for s in range(s0, s1):
+        start = offsets[s] * width
+        n = offsets[s + 1] * width - start
+        if n == 0:
+            continue
+        seg, into = d[start : start + n], out[start : start + n]
         wrapped = 0
-        for j in range(head, stop):
-            a = x[j]
-            b = x[j - step]
-            r = a - b
-            wrapped |= (a ^ b) & (a ^ r)
-            out[j] = r
+        if step == 1:
+            acc = seg[0]
+            into[0] = acc
+            for k in range(1, n):
+                b = seg[k]
+                r = acc + b
+                wrapped |= (acc ^ r) & (b ^ r)
+                acc = r
+                into[k] = r
+        elif step == 2 and n % 2 == 0:
+            acc0 = seg[0]
+            acc1 = seg[1]
+            into[0] = acc0
+            into[1] = acc1
+            for k in range(2, n, 2):
+                b0 = seg[k]
+                b1 = seg[k + 1]
+                r0 = acc0 + b0
+                r1 = acc1 + b1
+                wrapped |= ((acc0 ^ r0) & (b0 ^ r0)) | ((acc1 ^ r1) & (b1 ^ r1))
+                acc0 = r0
+                acc1 = r1
+                into[k] = r0
+                into[k + 1] = r1
+        else:
+            head = min(step, n)
+            for k in range(head):
+                into[k] = seg[k]
+            for k in range(head, n):
+                a = into[k - step]
+                b = seg[k]
+                r = a + b
+                wrapped |= (a ^ r) & (b ^ r)
+                into[k] = r
         if wrapped < 0:
             bad[s] = True
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
-def _cumsum_float(d, offsets, width, step, out):  # pragma: no cover
-    for s in numba.prange(offsets.shape[0] - 1):
-        start = offsets[s] * width
-        stop = offsets[s + 1] * width
-        head = min(start + step, stop)
-        for j in range(start, head):
-            out[j] = d[j]
-        for j in range(head, stop):
-            out[j] = out[j - step] + d[j]
-
-
-@numba.njit(parallel=True, cache=True, nogil=True)
-def _cumsum_int64(d, offsets, width, step, out, bad):  # pragma: no cover
-    for s in numba.prange(offsets.shape[0] - 1):
-        start = offsets[s] * width
-        stop = offsets[s + 1] * width
-        head = min(start + step, stop)
-        for j in range(start, head):
-            out[j] = d[j]
-        wrapped = 0
-        for j in range(head, stop):
-            a = out[j - step]
-            b = d[j]
-            r = a + b
-            wrapped |= (a ^ r) & (b ^ r)
-            out[j] = r
-        if wrapped < 0:
-            bad[s] = True
-
-
-@numba.njit(cache=True, nogil=True)
-def _counting_order(codes, offsets):  # pragma: no cover
+@jit_kernel(i8=array_type(np.int64)(array_type(np.int64, readonly=True), _OFFSETS))
+def _counting_order(codes, offsets):  # pragma: no cover - compiled
     cursor = offsets[:-1].copy()
     order = np.empty(codes.shape[0], dtype=np.int64)
     for i in range(codes.shape[0]):
@@ -186,6 +621,8 @@ def _cumsum_numpy(d: np.ndarray, offsets: np.ndarray, lag: int, out: np.ndarray)
 
 
 # ------------------------------------------------------------------------------ dispatch
+
+
 def stable_group_order(
     codes: np.ndarray, offsets: np.ndarray, *, backend: str | None = None
 ) -> np.ndarray:
@@ -194,8 +631,9 @@ def stable_group_order(
     ``codes`` are group numbers ``0..G-1`` and ``offsets`` the group starts from their counts;
     the result equals ``np.argsort(codes, kind="stable")`` (numba does it as a counting sort).
     """
-    if (backend or default_backend()) == "numba":
-        return _counting_order(np.ascontiguousarray(codes, dtype=np.int64), offsets)
+    codes = np.ascontiguousarray(codes, dtype=np.int64)
+    if _choose(backend, _counting_order, "i8", codes.shape[0]) == "numba":
+        return _counting_order["i8"](codes, np.ascontiguousarray(offsets, dtype=np.int64))
     return np.argsort(codes, kind="stable")
 
 
@@ -204,22 +642,36 @@ def segmented_diff(
 ) -> np.ndarray:
     """Lag-``lag`` differences of a 2-D array within each sequence, first ``lag`` rows kept.
 
-    ``x`` must be C-contiguous float32, float64 or int64; the result has the same dtype.
+    ``x`` must be float32, float64 or int64; the result is C-contiguous with the same dtype.
     int64 differences that wrap raise :class:`~strokedelta.exceptions.DeltaOverflowError`.
     """
+    x = np.ascontiguousarray(x)
+    offsets = np.ascontiguousarray(offsets, dtype=np.int64)
     out = np.empty_like(x)
     if x.shape[0] == 0:
         return out
-    backend = backend or default_backend()
-    if backend == "numba":
-        width = x.shape[1]
-        flat_x, flat_out = x.reshape(-1), out.reshape(-1)
+    is_int = x.dtype == np.int64
+    key = "i8" if is_int else _FLOAT_KEYS.get(x.dtype, "")
+    kernel = _diff_int64 if is_int else _diff_float
+    if key and _choose(backend, kernel, key, x.size) == "numba":
+        width, flat_x, flat_out = x.shape[1], x.reshape(-1), out.reshape(-1)
+        step = lag * width
         bad = np.zeros(len(offsets) - 1, dtype=np.bool_)
-        with _LAUNCH:
-            if x.dtype == np.int64:
-                _diff_int64_checked(flat_x, offsets, width, lag * width, flat_out, bad)
-            else:
-                _diff_flat(flat_x, offsets, width, lag * width, flat_out)
+        compiled = kernel[key]
+        if is_int:
+            _parallel(
+                lambda s0, s1: compiled(flat_x, offsets, width, step, flat_out, bad, s0, s1),
+                offsets,
+                width,
+                x.size,
+            )
+        else:
+            _parallel(
+                lambda s0, s1: compiled(flat_x, offsets, width, step, flat_out, s0, s1),
+                offsets,
+                width,
+                x.size,
+            )
         wrapped = bool(bad.any())
     else:
         wrapped = _diff_numpy(x, offsets, lag, out)
@@ -233,26 +685,53 @@ def segmented_cumsum(
 ) -> np.ndarray:
     """Inverse of :func:`segmented_diff`: running sums with stride ``lag`` inside each sequence.
 
-    Floats accumulate in float64 (the result is float64); int64 additions that wrap raise
-    :class:`~strokedelta.exceptions.DeltaOverflowError`.
+    Floats accumulate in float64 (the result is float64); integers in int64, and additions
+    that wrap raise :class:`~strokedelta.exceptions.DeltaOverflowError`.
     """
-    work = np.float64 if d.dtype.kind == "f" else np.int64
+    is_int = d.dtype.kind != "f"
+    work = np.int64 if is_int else np.float64
+    if is_int or d.dtype not in _FLOAT_KEYS:
+        d = np.ascontiguousarray(d, dtype=work)  # exact widening
+    d = np.ascontiguousarray(d)
+    offsets = np.ascontiguousarray(offsets, dtype=np.int64)
     out = np.empty(d.shape, dtype=work)
     if d.shape[0] == 0:
         return out
-    backend = backend or default_backend()
-    if backend == "numba":
-        width = d.shape[1]
-        flat_d, flat_out = d.reshape(-1), out.reshape(-1)
+    key = "i8" if is_int else _FLOAT_KEYS[d.dtype]
+    kernel = _cumsum_int64 if is_int else _cumsum_float
+    if _choose(backend, kernel, key, d.size) == "numba":
+        width, flat_d, flat_out = d.shape[1], d.reshape(-1), out.reshape(-1)
+        step = lag * width
         bad = np.zeros(len(offsets) - 1, dtype=np.bool_)
-        with _LAUNCH:
-            if work is np.int64:
-                _cumsum_int64(flat_d, offsets, width, lag * width, flat_out, bad)
-            else:
-                _cumsum_float(flat_d, offsets, width, lag * width, flat_out)
+        compiled = kernel[key]
+        if is_int:
+            _parallel(
+                lambda s0, s1: compiled(flat_d, offsets, width, step, flat_out, bad, s0, s1),
+                offsets,
+                width,
+                d.size,
+            )
+        else:
+            _parallel(
+                lambda s0, s1: compiled(flat_d, offsets, width, step, flat_out, s0, s1),
+                offsets,
+                width,
+                d.size,
+            )
         wrapped = bool(bad.any())
     else:
         wrapped = _cumsum_numpy(d, offsets, lag, out)
     if wrapped:
         raise overflow_error("cumulative sum")
     return out
+
+
+def _loaded_kernels() -> list[str]:
+    """``name[key]`` of every kernel signature compiled in this process (for tests)."""
+    module = sys.modules[__name__]
+    return sorted(
+        f"{name}[{key}]"
+        for name, value in vars(module).items()
+        if isinstance(value, Kernel)
+        for key in value._compiled
+    )

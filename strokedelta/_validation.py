@@ -11,6 +11,7 @@ strokedelta.exceptions.ValidationError: points must have shape (n, 2); got (7,)
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable
 from typing import Any
 
@@ -27,9 +28,12 @@ __all__ = [
     "check_int",
     "check_is_fitted",
     "check_matrix",
+    "check_n_features",
     "check_number",
     "check_offsets",
+    "check_param_names",
     "check_random_state",
+    "check_table",
     "fail",
 ]
 
@@ -314,3 +318,72 @@ def check_matrix(name: str, x: Any, *, n_rows: int | None = None, like: str = "X
     if n_rows is not None and arr.shape[0] != n_rows:
         raise fail(name, f"have {n_rows} rows like {like}", arr.shape[0])
     return arr
+
+
+def check_param_names(estimator: Any, params: Iterable[str]) -> None:
+    """Refuse a name that is not an ``__init__`` parameter of ``estimator`` (``set_params``).
+
+    >>> class Model:
+    ...     def __init__(self, *, lr=0.1, epochs=None): ...
+    >>> check_param_names(Model(), ["lrr"])
+    Traceback (most recent call last):
+    ...
+    strokedelta.exceptions.ValidationError: parameter must be one of lr, epochs; got 'lrr'
+    """
+    parameters = list(inspect.signature(type(estimator).__init__).parameters.values())[1:]
+    valid = [p.name for p in parameters if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    for name in params:
+        if name not in valid:
+            raise fail("parameter", "be one of " + ", ".join(valid), repr(name))
+
+
+def check_table(name: str, x: Any, *, n_rows: int | None = None, like: str = "X") -> np.ndarray:
+    """:func:`check_matrix` for an estimator's data, first refusing what scikit-learn's checks
+    name: a missing target, sparse or complex input, no columns, NaN or inf (row and column).
+
+    >>> check_table("X", [1.0, np.inf])
+    Traceback (most recent call last):
+    ...
+    strokedelta.exceptions.ValidationError: X must be finite; got inf at row 1, column 0 (NaN
+        and inf are not supported)
+    """
+    if x is None:
+        missing = f"this estimator requires {name} to be passed, but the target {name} is None"
+        raise fail(name, f"be given ({missing})", None)
+    if hasattr(x, "tocsr"):  # every scipy.sparse matrix and array
+        dense = "be dense (sparse input is not supported: convert it with .toarray())"
+        raise fail(name, dense, type(x).__name__)
+    arr = np.asarray(x.to_numpy() if hasattr(x, "to_numpy") else x)
+    if arr.dtype.kind == "c":
+        raise fail(name, "hold real numbers", f"{arr.dtype} (Complex data not supported)")
+    if arr.ndim == 2 and arr.shape[1] == 0:
+        shape = f"(shape={tuple(arr.shape)}) while a minimum of 1 is required."
+        raise fail(name, "have at least 1 feature", f"0 feature(s) {shape}")
+    if arr.dtype.kind == "f" and arr.ndim in (1, 2):
+        table = arr.reshape(len(arr), -1)
+        bad = np.argwhere(~np.isfinite(table))
+        if len(bad):
+            row, column = (int(i) for i in bad[0])
+            where = f"at row {row}, column {column} (NaN and inf are not supported)"
+            raise fail(name, "be finite", f"{table[row, column]} {where}")
+    return check_matrix(name, arr, n_rows=n_rows, like=like)
+
+
+def check_n_features(estimator: Any, n_features: int, *, one_d: bool = False) -> None:
+    """``X`` must have ``estimator.n_features_in_`` columns (``one_d``: it came 1-D).
+
+    >>> class Model:
+    ...     n_features_in_ = 2
+    >>> check_n_features(Model(), 3)
+    Traceback (most recent call last):
+    ...
+    strokedelta.exceptions.ValidationError: X must have 2 features like in fit; got 3 (X has 3
+        features, but Model is expecting 2 features as input)
+    """
+    expected = int(estimator.n_features_in_)
+    if n_features != expected:
+        owner = type(estimator).__name__
+        why = f"X has {n_features} features, but {owner} is expecting {expected} features as input"
+        if one_d:
+            why += "; a 1-D X is one feature: Reshape your data, X.reshape(1, -1) for one sample"
+        raise fail("X", f"have {expected} features like in fit", f"{n_features} ({why})")

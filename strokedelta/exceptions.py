@@ -7,7 +7,8 @@ is natural it is mixed in, so ``except ValueError`` keeps working::
     StrokeDeltaError
     ├── ValidationError (ValueError)         an argument has the wrong shape, dtype or value
     │   ├── MissingAnchorError               first="drop" data whose anchors were never stored
-    │   └── NotFittedError (AttributeError)  transform/predict before fit
+    │   └── NotFittedError (AttributeError)  transform/predict before fit (also scikit-learn's
+    │                                        sklearn.exceptions.NotFittedError)
     ├── DeltaOverflowError (OverflowError)   an integer delta or sum does not fit int64
     ├── FormatError (ValueError)             a file's content is malformed (names file and line)
     │   ├── UnsafeFileError                  a file asks to run code or load forbidden objects
@@ -30,6 +31,8 @@ True
 """
 
 from __future__ import annotations
+
+from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 
 __all__ = [
     "DeltaOverflowError",
@@ -59,8 +62,12 @@ class MissingAnchorError(ValidationError):
     """Data to integrate needs an anchor (first value) that was never stored."""
 
 
-class NotFittedError(ValidationError, AttributeError):
-    """An estimator or transformer was used before ``fit``."""
+class NotFittedError(ValidationError, _SklearnNotFittedError):
+    """An estimator or transformer was used before ``fit``.
+
+    It is also scikit-learn's ``NotFittedError`` (a ``ValueError`` and an ``AttributeError``), so
+    scikit-learn's tools and ``except sklearn.exceptions.NotFittedError`` recognise it.
+    """
 
 
 class DeltaOverflowError(StrokeDeltaError, OverflowError):

@@ -120,6 +120,13 @@ def not_numeric(frame: pd.DataFrame, name: Hashable) -> ValidationError:
     "column 'x' must hold numbers; got 'a' at row 1"
     """
     series = frame[name]
+    if series.dtype == object:  # integers past 64 bits (read from text as Python ints)
+        huge = [i for i, v in enumerate(series.tolist()) if isinstance(v, int) and abs(v) >= 2**63]
+        if huge:
+            text = str(series.iloc[huge[0]])
+            shown = text if len(text) <= 30 else f"{text[:27]}..."
+            where = f"{shown} at row {row_label(frame.index, huge[0])!r}"
+            return fail(f"column {name!r}", "hold numbers that fit in 64 bits", where)
     coerced = pd.to_numeric(series, errors="coerce") if series.dtype == object else None
     if coerced is None and pd.api.types.is_string_dtype(series.dtype):
         coerced = pd.to_numeric(series.astype(object), errors="coerce")

@@ -1,6 +1,6 @@
 """DeltaTransformer: delta coding of DataFrame columns, per group, with an exact inverse.
 
-A thin, sklearn-shaped wrapper around :func:`strokedelta.to_deltas` and
+A thin scikit-learn transformer around :func:`strokedelta.to_deltas` and
 :func:`strokedelta.from_deltas`. The rows of a group may be interleaved with other groups; within a
 group, row order is time order. The rows are laid out group by group
 (:func:`strokedelta.ragged.group_order`), the codec runs once per column on the flat array, and the
@@ -29,8 +29,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.utils.validation import validate_data
 
-from strokedelta._validation import check_choice, check_int, check_is_fitted, fail
+from strokedelta._validation import (
+    check_choice,
+    check_int,
+    check_is_fitted,
+    check_n_features,
+    check_param_names,
+    fail,
+)
 from strokedelta.delta import from_deltas, to_deltas
 from strokedelta.exceptions import MissingAnchorError
 from strokedelta.frames import (
@@ -53,16 +62,24 @@ from strokedelta.ragged import offsets_from_lengths
 
 __all__ = ["DeltaTransformer"]
 
-_PARAMS = ("columns", "group", "order", "lag", "first", "na")
 
-
-class DeltaTransformer:
+class DeltaTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Replace columns of a DataFrame by their differences, per group, with an exact inverse.
+
+    A scikit-learn transformer: ``get_params`` / ``set_params``, ``clone``, ``set_output``
+    (``"default"``, ``"pandas"``, ``"polars"``), ``get_feature_names_out``, the tags and the HTML
+    repr are scikit-learn's, and it works in a ``Pipeline`` (``inverse_transform`` included).
+
+    A DataFrame in gives a DataFrame out, with the same index and columns. A 2-D numpy array (or
+    any array-like) gives a numpy array out: its columns are taken by position, so ``columns``
+    and ``group`` are positions, and an integer column that ``first="drop"`` makes missing comes
+    back as float with NaN. A transformer fitted on an array reads a DataFrame by position too.
 
     Parameters
     ----------
     columns : list of str, optional
-        Columns to difference. Default: every numeric column except ``group``.
+        Columns to difference (positions for arrays). Default: every numeric column except
+        ``group``.
     group : str, optional
         Column whose value names the sequence of a row. Rows of a group may be interleaved with
         other groups; within a group, row order is time order. Default: the whole frame is one
@@ -94,13 +111,18 @@ class DeltaTransformer:
         the latest ``fit`` or ``transform`` of each group (``None`` for ``first="keep"``).
     n_features_in_ : int
         Number of columns seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        The column names seen in ``fit``; only when they are all strings (scikit-learn's rule).
 
     Notes
     -----
     Integer columns stay integers and invert exactly (unsigned columns are widened to a signed
     type as :func:`strokedelta.to_deltas` does); floats are accumulated in float64 and returned in
     their own dtype. Other columns and the index pass through untouched; the input is never
-    modified.
+    modified. Rows are a time order, so unlike most scikit-learn transformers the output of a
+    row depends on the rows before it: a shuffled or sliced frame gives other deltas. A DataFrame
+    is read by column name, so it may hold its columns in another order, or other columns, than
+    at ``fit``.
 
     Examples
     --------
@@ -116,6 +138,10 @@ class DeltaTransformer:
     d  3     0
     >>> coder.inverse_transform(deltas).equals(frame)
     True
+    >>> DeltaTransformer().fit_transform(np.array([[1, 10], [4, 13], [9, 11]]))
+    array([[ 1, 10],
+           [ 3,  3],
+           [ 5, -2]])
     """
 
     def __init__(
@@ -134,46 +160,22 @@ class DeltaTransformer:
         self.first = first
         self.na = na
 
-    # ------------------------------------------------------------ sklearn protocol
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """The constructor parameters (sklearn protocol, for ``clone`` and grid searches)."""
-        return {name: getattr(self, name) for name in _PARAMS}
-
+    # ------------------------------------------------------------------ scikit-learn
     def set_params(self, **params: Any) -> DeltaTransformer:
-        """Set constructor parameters by name; returns ``self``."""
-        for name, value in params.items():
-            if name not in _PARAMS:
-                raise fail("parameter", "be one of " + ", ".join(_PARAMS), repr(name))
-            setattr(self, name, value)
-        return self
+        """Set constructor parameters by name (scikit-learn's); an unknown name is a
+        ValidationError naming the valid ones. Returns ``self``."""
+        check_param_names(self, params)
+        return super().set_params(**params)
 
-    def set_output(self, *, transform: str | None = None) -> DeltaTransformer:
-        """Accept sklearn's ``set_output``: the output is a DataFrame whatever is asked."""
-        check_choice("transform", transform, (None, "default", "pandas"))
-        return self
-
-    def __sklearn_is_fitted__(self) -> bool:
-        return hasattr(self, "columns_")
-
-    def __repr__(self) -> str:
-        defaults = {
-            "columns": None,
-            "group": None,
-            "order": 1,
-            "lag": 1,
-            "first": "keep",
-            "na": "raise",
-        }
-        shown = [f"{k}={getattr(self, k)!r}" for k in _PARAMS if getattr(self, k) != defaults[k]]
-        return f"DeltaTransformer({', '.join(shown)})"
-
-    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """Output column names: the same as the input's."""
-        check_is_fitted(self, "columns_")
-        return np.asarray(self.feature_names_in_, dtype=object)
+    def __sklearn_tags__(self) -> Any:
+        """NaN is allowed with ``na="keep"``; float32 and float64 keep their dtype."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = self.na == "keep"
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
 
     # ------------------------------------------------------------------ public API
-    def fit(self, X: pd.DataFrame, y: Any = None) -> DeltaTransformer:
+    def fit(self, X: Any, y: Any = None) -> DeltaTransformer:
         """Check the parameters and ``X``; store the columns, dtypes and (``first="drop"``) anchors.
 
         Returns
@@ -181,25 +183,23 @@ class DeltaTransformer:
         DeltaTransformer
             ``self``.
         """
-        self._learn(X)
-        self._encode(X)
+        self._encode(self._learn(X))
         return self
 
-    def fit_transform(self, X: pd.DataFrame, y: Any = None) -> pd.DataFrame:
+    def fit_transform(self, X: Any, y: Any = None) -> Any:
         """``fit(X)`` then ``transform(X)``, computing the deltas once."""
-        self._learn(X)
-        return self._encode(X)
+        return _like(X, self._encode(self._learn(X)))
 
-    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+    def transform(self, X: Any) -> Any:
         """Difference the fitted columns of ``X``; other columns pass through.
 
         With ``first="drop"`` the anchors of every group in ``X`` are stored (replacing any
         stored before for the same group), so ``inverse_transform`` of the result is exact.
         """
         check_is_fitted(self, "columns_")
-        return self._encode(X)
+        return _like(X, self._encode(self._as_frame(X)))
 
-    def inverse_transform(self, X: pd.DataFrame) -> pd.DataFrame:
+    def inverse_transform(self, X: Any) -> Any:
         """Integrate the fitted columns of ``X`` (deltas) back to absolute values.
 
         Raises
@@ -208,6 +208,11 @@ class DeltaTransformer:
             ``first="drop"`` and a sequence of ``X`` starts where no anchor was stored.
         """
         check_is_fitted(self, "columns_")
+        return _like(X, self._integrate(self._as_frame(X)))
+
+    # --------------------------------------------------------------------- helpers
+    def _integrate(self, X: pd.DataFrame) -> pd.DataFrame:
+        """The inverse on a DataFrame read by label."""
         frame = check_frame(X, self.columns_, self.group)
         layout = layout_rows(frame, self.group)
         span = self.order * self.lag if self.first == "drop" else 0
@@ -244,24 +249,45 @@ class DeltaTransformer:
             put_column(out, name, layout, rows, result, gap, is_masked(self.dtypes_[name]))
         return out
 
-    # --------------------------------------------------------------------- helpers
-    def _learn(self, X: Any) -> None:
-        """Validate the parameters and the frame; set the fitted attributes."""
+    def _learn(self, X: Any) -> pd.DataFrame:
+        """Validate the parameters and ``X``; set the fitted attributes; ``X`` as a DataFrame."""
         check_int("order", self.order, minimum=1)
         check_int("lag", self.lag, minimum=1)
         check_choice("first", self.first, ("keep", "drop"))
         check_choice("na", self.na, ("raise", "keep"))
-        if not isinstance(X, pd.DataFrame):
-            raise fail("X", "be a pandas DataFrame", type(X).__name__)
+        self._by_position = not isinstance(X, pd.DataFrame)
+        if self._by_position:  # an array: scikit-learn's checks, columns by position
+            X = pd.DataFrame(validate_data(self, X, dtype="numeric", ensure_all_finite=False))
+        else:
+            names = [c for c in X.columns if isinstance(c, str)]
+            if len(names) == len(X.columns):
+                self.feature_names_in_ = np.asarray(names, dtype=object)
+            elif hasattr(self, "feature_names_in_"):
+                del self.feature_names_in_
+            self.n_features_in_ = len(X.columns)
         if self.group is not None and self.group not in X.columns:
             raise fail("group", f"be a column of X {list(X.columns)}", repr(self.group))
         columns = select_columns(X, self.columns, self.group)
         check_frame(X, columns, self.group)
         self.columns_ = columns
-        self.feature_names_in_ = np.asarray(list(X.columns), dtype=object)
-        self.n_features_in_ = len(X.columns)
         self.dtypes_ = {name: X[name].dtype for name in columns}
         self.anchors_: pd.DataFrame | None = None
+        self._labels = list(X.columns)
+        return X
+
+    def _as_frame(self, X: Any) -> pd.DataFrame:
+        """``X`` as a DataFrame whose columns carry the labels the fitted columns are named by.
+
+        A DataFrame is used as it is (by name), unless the transformer was fitted on an array;
+        an array's columns are those of the fitted data, by position.
+        """
+        if isinstance(X, pd.DataFrame):
+            if not self._by_position:
+                return X
+            check_n_features(self, X.shape[1])
+            return X.set_axis(self._labels, axis=1)
+        values = validate_data(self, X, reset=False, dtype="numeric", ensure_all_finite=False)
+        return pd.DataFrame(values, columns=self._labels)
 
     def _check_missing(
         self, frame: pd.DataFrame, layout: Layout, gaps: list[np.ndarray], what: str
@@ -362,3 +388,13 @@ class DeltaTransformer:
             f"{int(layout.position[grouped_row])} at row "
             f"{row_label(frame.index, int(layout.order[grouped_row]))!r}"
         )
+
+
+def _like(X: Any, out: pd.DataFrame) -> Any:
+    """``out`` in the kind of container ``X`` came in: a DataFrame with ``X``'s own column labels,
+    or a numpy array (float with NaN where a column holds missing values)."""
+    if isinstance(X, pd.DataFrame):
+        return out if out.columns.equals(X.columns) else out.set_axis(X.columns, axis=1)
+    if any(is_masked(dtype) for dtype in out.dtypes):
+        return out.to_numpy(dtype=np.float64, na_value=np.nan)
+    return out.to_numpy()

@@ -18,6 +18,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("exceptions", "_version"),
     ("_validation",),
     ("limits",),
+    ("_compressed",),
     ("_kernels", "_files", "_threads"),
     ("_torch_delta",),
     ("ragged",),

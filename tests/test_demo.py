@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from strokedelta.cli import main
+from strokedelta.cli.demo import demo_files
 from strokedelta.demo import (
     STAGES,
     DemoResult,
@@ -148,6 +149,10 @@ def test_run_demo_returns_its_tables_and_every_file_it_wrote(demo_result):
         pd.testing.assert_frame_equal(back, table.reset_index(drop=True), check_dtype=False)
     with pytest.raises(AttributeError):
         result.report = Path("elsewhere.md")  # frozen
+
+
+def test_the_cli_knows_every_file_the_demo_writes(demo_result):
+    assert {p.name for p in demo_result.files} <= set(demo_files())
 
 
 def test_key_tables_come_from_the_result_not_from_files(demo_result):

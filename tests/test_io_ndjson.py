@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
 
 import numpy as np
@@ -11,7 +12,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from strokedelta.exceptions import FileAccessError, FormatError, ValidationError
+from strokedelta.exceptions import (
+    FileAccessError,
+    FormatError,
+    ResourceLimitError,
+    ValidationError,
+)
 from strokedelta.io import (
     ReadReport,
     convert_drawings,
@@ -20,7 +26,10 @@ from strokedelta.io import (
     read_drawings,
     write_drawings,
 )
+from strokedelta.io import _ndjson_kernel as nd_kernel
 from strokedelta.io import quickdraw_ndjson as nd
+from strokedelta.io._ndjson_chunks import LongLine, read_chunks
+from strokedelta.limits import ReadLimits
 from strokedelta.sketch import Drawings
 
 # README of the real data: drawings, points, strokes
@@ -32,13 +41,15 @@ COUNTS = {
 }
 
 
-@pytest.fixture(params=["compiled", "arrow", "lines"])
+@pytest.fixture(params=["compiled", "lines"])
 def parser(request, monkeypatch):
-    """Run a test with each parse path: the compiled scanner, pyarrow, or line by line."""
-    if request.param != "compiled":
-        monkeypatch.setattr(nd, "parse_compiled", lambda *a: None)
+    """Run a test with each parse path: the compiled scanner, or line by line.
+
+    (pyarrow's JSON reader was a third path; it crashed the process on a line ``null``, and
+    the scanner now decodes string escapes itself, so it is gone.)
+    """
     if request.param == "lines":
-        monkeypatch.setattr(nd, "parse_arrow", lambda *a: None)
+        monkeypatch.setattr(nd, "parse_compiled", lambda *a: None)
     return request.param
 
 
@@ -307,3 +318,107 @@ def test_one_thread_mode_gives_the_same_drawings(real_data, tmp_path, monkeypatc
     assert read_drawings(tmp_path / "single.parquet").equals(
         read_drawings(tmp_path / "threaded.parquet")
     )
+
+
+# ------------------------------------------------------------- the fast path, bounded
+def test_escaped_strings_are_decoded_by_the_compiled_scanner(tmp_path, monkeypatch):
+    path = tmp_path / "esc.ndjson"
+    path.write_text(
+        '{"word":"c\\u0061t \\"x\\" \\\\ \\/ \\n","key_id":"\\ud83d\\ude00",'
+        '"drawing":[[[1],[2]]]}\n'
+        '{"word":"plain","countrycode":"\\u00e9","drawing":[[[3],[4]]]}\n'
+    )
+    monkeypatch.setattr(nd, "_parse_slow", None)  # the compiled scanner must take it all
+    d = read_drawings(path)
+    assert d.meta["word"].tolist() == ['cat "x" \\ / \n', "plain"]
+    assert d.meta["key_id"][0] == "\U0001f600"
+    assert d.meta["countrycode"][1] == "\u00e9"
+    assert d.meta["key_id"].isna().tolist() == [False, True]
+    assert d.meta["countrycode"].isna().tolist() == [True, False]
+
+
+def test_a_lone_surrogate_escape_leaves_the_fast_path_for_the_named_error(tmp_path):
+    path = tmp_path / "s.ndjson"
+    path.write_text('{"drawing":[[[1],[2]]]}\n{"word":"\\udfff","drawing":[[[1],[2]]]}\n')
+    with pytest.raises(FormatError, match=r"line 2: word must be Unicode text; got a lone"):
+        read_drawings(path)
+
+
+def test_escaped_keys_are_left_to_the_line_parser(tmp_path, parser):
+    path = tmp_path / "k.ndjson"
+    path.write_text('{"w\\u006frd":"dog","dr\\u0061wing":[[[1],[2]]]}\n')
+    assert read_drawings(path).meta["word"].tolist() == ["dog"]
+
+
+def test_the_fast_path_checks_the_limits_and_gives_way(tmp_path):
+    path = tmp_path / "l.ndjson"
+    path.write_text('{"drawing":[[[1,2,3],[4,5,6]],[[7],[8]]]}\n' * 3)
+    assert len(read_drawings(path, limits=ReadLimits(max_points=4, max_strokes=2))) == 3
+    with pytest.raises(ResourceLimitError, match="line 1: drawing has 4 points"):
+        read_drawings(path, limits=ReadLimits(max_points=3))
+    with pytest.raises(ResourceLimitError, match="line 1: drawing has 2 strokes"):
+        read_drawings(path, limits=ReadLimits(max_strokes=1))
+    with pytest.raises(ResourceLimitError, match="line 1: JSON values nested 4 deep"):
+        read_drawings(path, limits=ReadLimits(max_depth=3))
+
+
+def test_the_scanner_kernel_has_no_array_defaults():
+    # arrays as default arguments made numba miss its on-disk cache in every process
+    for name in dir(nd_kernel):
+        func = getattr(getattr(nd_kernel, name), "py_func", None)
+        if func is not None:
+            defaults = func.__defaults__ or ()
+            assert not any(isinstance(v, np.ndarray) for v in defaults), name
+
+
+def test_chunks_are_bounded_in_bytes_too(tmp_path, monkeypatch):
+    path = tmp_path / "b.ndjson"
+    path.write_text('{"word":"cat","drawing":[[[1,2],[3,4]]]}\n' * 100)
+    monkeypatch.setattr(nd, "CHUNK_BYTES", 400)
+    sizes = [len(c) for c in iter_drawings(path)]
+    assert sum(sizes) == 100
+    assert max(sizes) <= 10
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 30), st.sampled_from([b"\n", b"\r\n"])), min_size=0, max_size=30
+    ),
+    st.booleans(),
+    st.integers(1, 5),
+    st.integers(1, 60),
+    st.integers(1, 25),
+)
+def test_the_chunker_cuts_at_newlines_and_drops_only_long_lines(
+    lines, last_newline, per_chunk, size, longest
+):
+    lines_ = [b"x" * n + end for n, end in lines]
+    data = b"".join(lines_)
+    if not last_newline and data.endswith(b"\n"):
+        data = data[:-1]
+    pieces = data.split(b"\n") if data else []
+    if data.endswith(b"\n"):
+        pieces.pop()
+    items = list(
+        read_chunks(
+            io.BytesIO(data), lines=per_chunk, size=size, max_line_bytes=longest, errors="skip"
+        )
+    )
+    kept, line = [], 1
+    for item in items:
+        if isinstance(item, LongLine):
+            assert item.line == line
+            assert item.size > longest
+            line += 1
+            continue
+        assert item.first_line == line
+        assert 1 <= item.n_lines <= per_chunk
+        assert item.n_lines == 1 or len(item.data) <= size
+        got = item.data.split(b"\n")
+        if item.data.endswith(b"\n"):
+            got.pop()
+        assert len(got) == item.n_lines
+        kept += got
+        line += item.n_lines
+    assert line == len(pieces) + 1
+    assert kept == [p for p in pieces if len(p) <= longest]

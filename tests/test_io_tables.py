@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from strokedelta.exceptions import FileAccessError, FormatError
+from strokedelta.exceptions import FileAccessError, FormatError, ResourceLimitError
 from strokedelta.io.tables import (
     decimal_places,
     read_table,
@@ -20,6 +20,7 @@ from strokedelta.io.tables import (
     table_format,
     write_table,
 )
+from strokedelta.limits import ReadLimits
 
 SUFFIXES = [".csv", ".csv.gz", ".parquet"]
 
@@ -108,12 +109,16 @@ def test_table_format_by_extension():
             b"x,y\n1,2\n3,4,5\n",
             r"t\.csv, line 3: malformed CSV: expected 2 fields, saw 3$",
         ),
-        ("t.csv", b"x\n\xff\xfe\n", r"t\.csv: is not UTF-8 text$"),
-        ("t.csv.gz", b"not gzip", r"t\.csv\.gz: corrupt gzip stream: Not a gzipped file"),
+        (
+            "t.csv",
+            b"x\n\xff\xfe\n",
+            r"t\.csv, line 2: is not UTF-8 text \(byte 0xff: invalid start byte\)$",
+        ),
+        ("t.csv.gz", b"not gzip", r"t\.csv\.gz: not a gzip file: it starts with b'no'"),
         (
             "t.csv.gz",
             gzip.compress(b"x\n1\n2\n", mtime=0)[:-12],
-            r"t\.csv\.gz: corrupt gzip stream: Compressed file ended",
+            r"t\.csv\.gz: truncated gzip stream: the file ends at byte 14, inside a gzip member",
         ),
         ("t.parquet", b"PAR1 nope", r"t\.parquet: is not a readable Parquet file: "),
     ],
@@ -199,3 +204,116 @@ def test_round_to_source_decimals_leaves_columns_it_cannot_round_exactly():
     same = round_to_source_decimals(result, source, wrong, ["x", "y"])
     pd.testing.assert_frame_equal(same, result, check_exact=True)
     assert round_to_source_decimals(result, source, wrong, ["y"]) is result  # no decimals
+
+
+# ------------------------------------------------------------------ the checked CSV reader
+@pytest.mark.parametrize(
+    ("content", "columns"),
+    [
+        (b"x,y\r\n1,2\r\n", ["x", "y"]),  # CRLF
+        (b"x,y\r1,2\r", ["x", "y"]),  # old Mac line ends
+        (b"\xef\xbb\xbfx,y\n1,2\n", ["x", "y"]),  # a UTF-8 byte order mark
+        (b"\n  \n\t\nx,y\n1,2\n", ["x", "y"]),  # blank lines before the header
+        (b'"a\nb",y\n1,2\n', ["a\nb", "y"]),  # a line break inside a quoted name
+        (b'"x,1",y\n1,2\n', ["x,1", "y"]),  # a comma inside a quoted name
+        (b"x,y", ["x", "y"]),  # no line end at all
+        (b",x\n0,1\n", ["Unnamed: 0", "x"]),  # pandas' own index column, written by to_csv()
+        (b",,x\n0,1,2\n", ["Unnamed: 0", "Unnamed: 1", "x"]),  # empty names are not twice
+    ],
+    ids=[
+        "crlf",
+        "cr",
+        "bom",
+        "blank-lines",
+        "quoted-newline",
+        "quoted-comma",
+        "no-eol",
+        "unnamed",
+        "two-unnamed",
+    ],
+)
+def test_well_formed_csv_variants_read_like_pandas(tmp_path, content, columns):
+    path = tmp_path / "t.csv"
+    path.write_bytes(content)
+    frame = read_table(path)
+    assert list(frame.columns) == columns
+    pd.testing.assert_frame_equal(frame, pd.read_csv(path))
+
+
+def test_short_rows_get_empty_cells(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"x,y,z\n1,2,3\n4,5\n")
+    frame = read_table(path)
+    assert frame["z"].isna().tolist() == [False, True]
+
+
+def test_a_first_row_longer_than_the_header_is_not_turned_into_an_index(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"x\n7,1\n")  # pandas alone reads x = 1 with 7 as the index
+    with pytest.raises(FormatError, match=r"t\.csv, line 2: malformed CSV: expected 1 fields"):
+        read_table(path)
+    path.write_bytes(b"x,y\n\n\n7,1,9\n")
+    with pytest.raises(FormatError, match=r"t\.csv, line 4: malformed CSV: expected 2 fields"):
+        read_table(path)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz"])
+def test_limits_are_passed_through(tmp_path, suffix):
+    frame = pd.DataFrame({f"c{i}": [i] for i in range(5)})
+    path = tmp_path / f"t{suffix}"
+    write_table(frame, path)
+    with pytest.raises(ResourceLimitError, match="the header has 5 columns, over the limit"):
+        read_table(path, limits=ReadLimits(max_columns=4))
+    with pytest.raises(ResourceLimitError, match="line 1: line has over 10 bytes"):
+        read_table(path, limits=ReadLimits(max_line_bytes=10))
+    pd.testing.assert_frame_equal(read_table(path, limits=ReadLimits(max_columns=5)), frame)
+
+
+def test_limits_on_a_gzip_stream(tmp_path):
+    path = tmp_path / "t.csv.gz"
+    path.write_bytes(gzip.compress(b"x\n" + b"1\n" * 10_000))
+    with pytest.raises(ResourceLimitError, match="over the limit max_decompressed_bytes=1000"):
+        read_table(path, limits=ReadLimits(max_decompressed_bytes=1000))
+
+
+def test_a_line_end_only_blocks_later_is_found(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"x\n" + b"1" * (3 << 20) + b"\n2\n")  # one line across four blocks
+    with pytest.raises(ResourceLimitError, match=r"t\.csv, line 2: line has over 2097152"):
+        read_table(path, limits=ReadLimits(max_line_bytes=2 << 20))
+    assert len(read_table(path, limits=ReadLimits(max_line_bytes=4 << 20))) == 2
+
+
+def test_errors_deep_in_a_file_name_their_line(tmp_path):
+    path = tmp_path / "t.csv"
+    rows = b"".join(b"%d,%d\n" % (i, i) for i in range(300_000))  # several blocks
+    path.write_bytes(b"x,y\n" + rows + b"1,\x00\n")
+    with pytest.raises(FormatError, match=r"t\.csv, line 300002: holds a NUL byte"):
+        read_table(path)
+    path.write_bytes(b"x,y\n" + rows + b"1,\xc3\n")
+    with pytest.raises(FormatError, match=r"t\.csv, line 300002: is not UTF-8 text"):
+        read_table(path)
+
+
+def test_stdin_text_with_lone_surrogates_is_refused(monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("x\n1\n\ud800\n"))
+    with pytest.raises(FormatError, match=r"<stdin>, line 3: is not UTF-8 text"):
+        read_table("-")
+
+
+def test_parquet_reads_like_pandas_nested_and_dictionary_text_too(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table(
+        {
+            "a": pa.array([["x", "y"], ["x"], None]),
+            "s": pa.array([{"k": "v", "n": 1}, None, {"k": "w", "n": 2}]),
+            "b": ["p", "q", None],
+            "c": pa.array(["u", "u", "v"]).dictionary_encode(),  # a Categorical in pandas
+        }
+    )
+    path = tmp_path / "t.parquet"
+    pq.write_table(table, path, row_group_size=2)
+    pd.testing.assert_frame_equal(read_table(path), pd.read_parquet(path))
+    assert isinstance(read_table(path)["c"].dtype, pd.CategoricalDtype)

@@ -245,7 +245,8 @@ def test_get_params_set_params_and_sklearn_clone():
     copy = clone(model.set_params(epochs=7))
     assert copy is not model
     assert copy.get_params() == model.get_params()
-    assert repr(copy) == "DeltaLinearRegressor(pairing='consecutive', lr=0.3, epochs=7)"
+    # scikit-learn's repr: the changed parameters, in alphabetical order
+    assert repr(copy) == "DeltaLinearRegressor(epochs=7, lr=0.3, pairing='consecutive')"
     with pytest.raises(ValidationError, match=r"parameter must be one of pairing, .*; got 'lrr'"):
         model.set_params(lrr=1)
 

@@ -201,3 +201,99 @@ def test_the_header_is_plain_json_without_code(saved):
         "scale_y_",
     }
     assert size < 4096
+
+
+# ------------------------------------------------- field checks after a matching digest
+def _resave(source: Path, target: Path, edit) -> Path:
+    """``source`` with ``edit(header, tensors)`` applied and its digest recomputed the way
+    the writer computes it: only the field checks can refuse it."""
+    from safetensors import safe_open
+
+    with safe_open(str(source), framework="numpy") as handle:
+        header = json.loads(handle.metadata()["strokedelta"])
+        tensors = {k: handle.get_tensor(k) for k in handle.keys()}  # noqa: SIM118
+    edit(header, tensors)
+    header.pop("sha256")
+    header["sha256"] = _digest(header, tensors)
+    save_file(tensors, str(target), metadata={"strokedelta": json.dumps(header)})
+    return target
+
+
+def test_a_recomputed_digest_does_not_let_nan_weights_in(tmp_path, table):
+    path = tmp_path / "m.safetensors"
+    DeltaLinearRegressor(epochs=2).fit(table[["x1", "x2"]], table.y, table.g).save(path)
+
+    def nan(header, tensors):
+        tensors["coef_"] = np.array([np.nan, 1.0])
+
+    bad = _resave(path, tmp_path / "nan.safetensors", nan)
+    with pytest.raises(ModelFileError, match=r"nan\.safetensors: invalid fitted field: coef_ "):
+        load_model(bad)
+
+
+def test_more_group_intercepts_than_group_keys_are_refused(tmp_path, table):
+    path = tmp_path / "m.safetensors"
+    DeltaLinearRegressor(solver="lstsq").fit(table[["x1", "x2"]], table.y, table.g).save(path)
+
+    def more(header, tensors):
+        tensors["group_intercepts_"] = np.zeros((5, 1))
+
+    bad = _resave(path, tmp_path / "more.safetensors", more)
+    with pytest.raises(ModelFileError, match=r"group_intercepts_ must have shape \(2, 1\)"):
+        load_model(bad)
+
+
+@pytest.mark.parametrize("cls", [NextDeltaRegressor, NextPointRegressor])
+def test_a_window_that_does_not_match_the_coefficients_is_refused(tmp_path, drawings, cls):
+    path = tmp_path / "s.safetensors"
+    cls(window=3, solver="lstsq").fit(drawings).save(path)
+
+    def window(header, tensors):
+        header["params"]["window"] = 5
+
+    bad = _resave(path, tmp_path / "w.safetensors", window)
+    with pytest.raises(ModelFileError, match=r"coef_ must have shape \(2, 15\) for window=5"):
+        load_model(bad)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"delta_bias": True}, {"scale": None}, {"pairing": "consecutive", "epochs": 3}],
+)
+def test_every_field_check_passes_for_real_fits(tmp_path, table, params):
+    model = DeltaLinearRegressor(**params).fit(table[["x1", "x2"]], table.y, table.g)
+    model.save(tmp_path / "m.safetensors")
+    back = load_model(tmp_path / "m.safetensors")
+    assert np.array_equal(back.predict(table[["x1", "x2"]]), model.predict(table[["x1", "x2"]]))
+    assert isinstance(back.intercept_, float)
+
+
+def test_float_group_keys_and_unnamed_outputs_round_trip(tmp_path):
+    x = np.arange(30.0).reshape(15, 2)
+    y = np.column_stack([x @ [1.0, 2.0], x @ [0.5, -1.0], x[:, 0]])
+    groups = np.repeat([0.5, 1.5, 2.5], 5)
+    model = DeltaLinearRegressor(solver="lstsq").fit(x, y, groups)
+    model.save(tmp_path / "m.st")
+    back = load_model(tmp_path / "m.st")
+    assert back.group_keys_.dtype == np.float64
+    assert np.array_equal(back.predict(x, groups), model.predict(x, groups))
+
+
+def test_a_header_that_is_not_an_object_or_holds_nan_is_refused(tmp_path):
+    path = tmp_path / "m.safetensors"
+    save_file({"coef_": np.zeros(1)}, str(path), metadata={"strokedelta": "[1, 2]"})
+    with pytest.raises(ModelFileError, match=r"its header is a JSON list, not an object"):
+        load_model(path)
+    save_file({"coef_": np.zeros(1)}, str(path), metadata={"strokedelta": '{"a": NaN}'})
+    with pytest.raises(ModelFileError, match=r"not valid JSON \(NaN is not a JSON number\)"):
+        load_model(path)
+
+
+def test_zip_archives_are_refused_unread(tmp_path):
+    import zipfile
+
+    path = tmp_path / "model.pt"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("archive/data.pkl", b"\x80\x02.")
+    with pytest.raises(ModelFileError, match=r"it is a zip archive"):
+        load_model(path)

@@ -387,8 +387,10 @@ def test_bad_parameters_and_columns_are_named(params, message):
 
 
 def test_other_bad_inputs_are_named():
-    with pytest.raises(ValidationError, match=r"^X must be a pandas DataFrame; got ndarray$"):
-        DeltaTransformer().fit(np.zeros((3, 2)))
+    # a 2-D numpy array is a table by position (tests/test_sklearn_conformance.py); anything
+    # else that is not a DataFrame is refused by scikit-learn's own check, in its own words
+    with pytest.raises(ValueError, match=r"^Expected 2D array, got 1D array instead"):
+        DeltaTransformer().fit(np.zeros(3))
     with pytest.raises(ValidationError, match=r"^column 'b' must have a numeric dtype; got bool$"):
         DeltaTransformer(columns=["b"]).fit(pd.DataFrame({"b": [True, False]}))
     with pytest.raises(
@@ -432,7 +434,8 @@ def test_params_protocol_and_repr():
     }
     assert coder.set_params(lag=3) is coder
     assert coder.lag == 3
-    assert repr(coder) == "DeltaTransformer(columns=['x'], order=2, lag=3)"
+    # scikit-learn's repr: the changed parameters, in alphabetical order
+    assert repr(coder) == "DeltaTransformer(columns=['x'], lag=3, order=2)"
     with pytest.raises(ValidationError, match=r"^parameter must be one of columns, .*; got 'lr'$"):
         coder.set_params(lr=1)
 

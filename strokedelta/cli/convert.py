@@ -14,8 +14,16 @@ from typing import Any
 
 import click
 
-from strokedelta.cli._common import errors_option, one_line_errors, split_option
-from strokedelta.io import ReadReport, convert_drawings, format_of, read_drawings
+from strokedelta.cli._common import (
+    check_paths,
+    errors_option,
+    limit_option,
+    one_line_errors,
+    skip_summary,
+    split_option,
+)
+from strokedelta.io import convert_drawings, format_of, read_drawings
+from strokedelta.limits import ReadLimits
 from strokedelta.sketch import describe_groups, prepare_drawings
 
 __all__ = ["COMMANDS", "convert", "stats"]
@@ -51,6 +59,7 @@ def _progress(desc: str) -> Any:
 )
 @split_option
 @errors_option
+@limit_option
 @one_line_errors
 def convert(
     source: str,
@@ -61,12 +70,14 @@ def convert(
     max_len: int | None,
     split: str | None,
     errors: str,
+    limits: ReadLimits | None,
 ) -> None:
     """Convert drawings from SOURCE to TARGET; formats come from the extensions.
 
     Formats: .ndjson / .ndjson.gz (Quick, Draw! raw or simplified), .bin (Quick, Draw!
     binary), .npz (Sketch-RNN, read without running any code from the file), .parquet.
-    Reading streams in chunks, and TARGET only appears when everything was written.
+    Reading streams in chunks, and TARGET only appears when everything was written; a
+    TARGET that is SOURCE (also through a link) is refused before any work.
 
     \b
     Example:
@@ -76,6 +87,7 @@ def convert(
     """
     format_of(source)
     format_of(target)  # an unknown extension fails before any work
+    check_paths([source], [target])
     if epsilon < 0:
         raise click.BadParameter("must be >= 0", param_hint="--epsilon")
     steps = simplify or min_len is not None or max_len is not None
@@ -86,8 +98,7 @@ def convert(
         if steps
         else None
     )
-    report = ReadReport()
-    with _progress("convert") as bar:
+    with skip_summary(errors) as report, _progress("convert") as bar:
         count, points = convert_drawings(
             source,
             target,
@@ -96,9 +107,8 @@ def convert(
             report=report,
             transform=transform,
             on_chunk=lambda c: bar.update(len(c)),
+            limits=limits,
         )
-    if report.skipped:
-        click.echo(report.summary(), err=True)
     click.echo(f"wrote {count} drawings ({points} points) to {target}")
 
 
@@ -152,8 +162,11 @@ def _span(pair: list[Any]) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @split_option
 @errors_option
+@limit_option
 @one_line_errors
-def stats(source: str, as_json: bool, split: str | None, errors: str) -> None:
+def stats(
+    source: str, as_json: bool, split: str | None, errors: str, limits: ReadLimits | None
+) -> None:
     """Summarise the drawings of SOURCE: counts, lengths, bounds and the scale factor.
 
     Sketch-RNN files (and files converted from them) are summarised per split. The scale
@@ -164,11 +177,10 @@ def stats(source: str, as_json: bool, split: str | None, errors: str) -> None:
         strokedelta stats aaron_sheep.npz
         strokedelta stats cat.ndjson --json
     """
-    report = ReadReport()
-    drawings = read_drawings(source, split=split, errors=errors, report=report)
+    check_paths([source])
+    with skip_summary(errors) as report:
+        drawings = read_drawings(source, split=split, errors=errors, report=report, limits=limits)
     groups = describe_groups(drawings, by="split")
-    if report.skipped:
-        click.echo(report.summary(), err=True)
     if as_json:
         click.echo(json.dumps({"file": source, "splits": groups}, indent=2))
     else:

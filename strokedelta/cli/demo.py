@@ -9,9 +9,20 @@ from typing import Any
 
 import click
 
-from strokedelta.cli._common import device_option, one_line_errors, seed_option
+from strokedelta.cli._common import check_paths, device_option, one_line_errors, seed_option
 
-__all__ = ["COMMANDS", "demo", "experiment"]
+__all__ = ["COMMANDS", "demo", "demo_files", "experiment"]
+
+#: The files the demo writes into its folder besides the format round trips and experiments.
+_DEMO_OWN_FILES = (
+    "drawings.svg",
+    "drawings_stroke5.npy",
+    "series.csv",
+    "series_models.csv",
+    "loss_curves.png",
+    "rollouts.svg",
+    "report.md",
+)
 
 _quick_option = click.option(
     "--quick", is_flag=True, help="Small sizes everywhere: seconds instead of minutes."
@@ -37,6 +48,16 @@ def _data_option(help: str) -> Any:
     )
 
 
+def demo_files() -> tuple[str, ...]:
+    """The names of every file ``strokedelta demo`` may write into its ``--out`` folder."""
+    from strokedelta.demo import CONVERSIONS  # torch is heavy: only when a command runs
+    from strokedelta.experiments import OUTPUTS  # torch is heavy, as above
+
+    drawings = tuple(f"drawings{suffix}" for _, suffix in CONVERSIONS)
+    experiments = tuple(name for names in OUTPUTS.values() for name in names)
+    return tuple(dict.fromkeys((*_DEMO_OWN_FILES, *drawings, *experiments)))
+
+
 @click.command("demo")
 @_out_option(
     "strokedelta-demo", "Folder for report.md, the CSV tables, PNG plots and SVG drawings."
@@ -52,7 +73,8 @@ def demo(out: Path, quick: bool, data: Path | None, device: str, seed: int) -> N
     Generates synthetic drawings and series, converts the drawings (ndjson, npz, Parquet,
     stroke-5) and checks the round trips, trains delta and absolute models on series and on
     drawings, runs the shift, sketch-shift and drift experiments, and writes OUT/report.md.
-    The full run takes about 15 seconds on two CPU cores, --quick under ten.
+    The full run takes about 15 seconds on two CPU cores, --quick under ten. A --data file
+    that is one of the files the demo writes into OUT is refused before any work.
 
     \b
     Example:
@@ -61,6 +83,7 @@ def demo(out: Path, quick: bool, data: Path | None, device: str, seed: int) -> N
     """
     from strokedelta.demo import key_tables, run_demo  # torch is heavy: only when it runs
 
+    check_paths([data], [out / name for name in demo_files()])
     result = run_demo(out, quick=quick, device=device, seed=seed, data=data)
     click.echo(key_tables(result))
     click.echo(f"\nReport: {result.report}")
@@ -92,8 +115,9 @@ def experiment(
         strokedelta experiment shift --out results --seed 1
         strokedelta experiment sketch-shift --quick --data data/quickdraw_cat_sample.ndjson
     """
-    from strokedelta.experiments import run_experiment_files  # torch is heavy: only when it runs
+    from strokedelta.experiments import OUTPUTS, run_experiment_files  # torch is heavy
 
+    check_paths([data], [out / file for file in OUTPUTS[name]])
     run = run_experiment_files(
         name, out, quick=quick, device=device, seed=seed, data=data, progress=sys.stderr.isatty()
     )

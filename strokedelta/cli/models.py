@@ -16,10 +16,13 @@ import click
 import numpy as np
 
 from strokedelta.cli._common import (
+    check_paths,
     device_option,
     errors_option,
+    limit_option,
     one_line_errors,
     seed_option,
+    skip_summary,
     split_columns,
     split_option,
     stack_options,
@@ -27,6 +30,7 @@ from strokedelta.cli._common import (
 from strokedelta.exceptions import ValidationError
 from strokedelta.io import read_drawings, write_drawings
 from strokedelta.io.tables import read_table, write_table
+from strokedelta.limits import ReadLimits
 from strokedelta.render import LossCurve, plot_loss_curves
 
 if TYPE_CHECKING:
@@ -132,6 +136,7 @@ def _format_values(values: Any) -> str:
     show_default=True,
     help="delta mode: scale deltas by their RMS while training, or train on raw deltas.",
 )
+@limit_option
 @_training_options
 @one_line_errors
 def train(
@@ -142,6 +147,7 @@ def train(
     group: str | None,
     pairing: str,
     scale: str,
+    limits: ReadLimits | None,
     **options: Any,
 ) -> None:
     """Train a linear regressor on a CSV / Parquet table DATA and save it to MODEL.
@@ -157,10 +163,11 @@ def train(
         strokedelta train data/series.csv abs.safetensors --target y --features x \\
             --mode absolute --optimizer sgd --lr 1e-7 --plot loss.png
     """
+    check_paths([data], [model_path, options["plot"]])
     from strokedelta.models import AbsoluteLinearRegressor, DeltaLinearRegressor  # torch is heavy
 
     params = _common_params(options)
-    frame = read_table(data)
+    frame = read_table(data, limits=limits)
     targets = split_columns(target) or []
     names = split_columns(features) or []
     wanted = [*names, *targets, *([group] if group else [])]
@@ -195,10 +202,17 @@ def train(
 )
 @split_option
 @errors_option
+@limit_option
 @_training_options
 @one_line_errors
 def train_sketch(
-    data: str, model_path: str, window: int, split: str | None, errors: str, **options: Any
+    data: str,
+    model_path: str,
+    window: int,
+    split: str | None,
+    errors: str,
+    limits: ReadLimits | None,
+    **options: Any,
 ) -> None:
     """Train a next-point model on the drawings in DATA (any drawings format); save to MODEL.
 
@@ -213,10 +227,12 @@ def train_sketch(
         strokedelta train-sketch sketchrnn_sheep.npz sheep_abs.safetensors --split train \\
             --mode absolute --solver lstsq
     """
+    check_paths([data], [model_path, options["plot"]])
     from strokedelta.models import NextDeltaRegressor, NextPointRegressor  # torch is heavy
 
     params = _common_params(options)
-    drawings = read_drawings(data, split=split, errors=errors)
+    with skip_summary(errors) as report:
+        drawings = read_drawings(data, split=split, errors=errors, report=report, limits=limits)
     model: Any
     if options["mode"] == "delta":
         model = NextDeltaRegressor(window=window, **params)
@@ -254,6 +270,7 @@ def train_sketch(
     help="Sketch models: only this split of DATA.",
 )
 @errors_option
+@limit_option
 @one_line_errors
 def predict(
     model_path: str,
@@ -263,6 +280,7 @@ def predict(
     rollout: int | None,
     split: str | None,
     errors: str,
+    limits: ReadLimits | None,
 ) -> None:
     """Predict absolute values with a saved MODEL for DATA; write them to OUT.
 
@@ -279,21 +297,24 @@ def predict(
         strokedelta predict sheep.safetensors data/quickdraw_sheep_sample.ndjson more.ndjson \\
             --rollout 20
     """
+    check_paths([model_path, data], [out])
     from strokedelta.models import NextStepRegressor, load_model  # torch is heavy
 
     model: Any = load_model(model_path)
     if isinstance(model, NextStepRegressor):
-        _predict_drawings(model, data, out, rollout, split, errors)
+        _predict_drawings(model, data, out, rollout, split, errors, limits)
     else:
         if rollout is not None:
             raise click.UsageError("--rollout applies to sketch models only")
-        _predict_table(model, data, out, column)
+        _predict_table(model, data, out, column, limits)
 
 
-def _predict_table(model: TableRegressor, data: str, out: str, column: str | None) -> None:
+def _predict_table(
+    model: TableRegressor, data: str, out: str, column: str | None, limits: ReadLimits | None
+) -> None:
     if column is not None and len(model.prediction_columns()) != 1:
         raise click.UsageError("--column names one column; this model predicts several")
-    frame = read_table(data)
+    frame = read_table(data, limits=limits)
     _require_columns(frame, model.feature_names_in_ or [], data)
     write_table(model.predict_frame(frame, column), out)
     if out != "-":
@@ -307,10 +328,12 @@ def _predict_drawings(
     rollout: int | None,
     split: str | None,
     errors: str,
+    limits: ReadLimits | None,
 ) -> None:
     from strokedelta.models import round_to_pixels  # torch is heavy
 
-    drawings = read_drawings(data, split=split, errors=errors)
+    with skip_summary(errors) as report:
+        drawings = read_drawings(data, split=split, errors=errors, report=report, limits=limits)
     if rollout is not None:
         result = model.rollout_drawings(drawings, rollout)
     else:

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import click
 
-from strokedelta.cli._common import errors_option, one_line_errors, split_option
+from strokedelta.cli._common import (
+    check_paths,
+    errors_option,
+    limit_option,
+    one_line_errors,
+    skip_summary,
+    split_option,
+)
 from strokedelta.exceptions import ValidationError
-from strokedelta.io import ReadReport
+from strokedelta.limits import ReadLimits
 from strokedelta.render import parse_grid, picture_format, render_file
 
 __all__ = ["COMMANDS", "render"]
@@ -29,9 +36,16 @@ __all__ = ["COMMANDS", "render"]
 )
 @split_option
 @errors_option
+@limit_option
 @one_line_errors
 def render(
-    source: str, target: str, index: int | None, grid: str | None, split: str | None, errors: str
+    source: str,
+    target: str,
+    index: int | None,
+    grid: str | None,
+    split: str | None,
+    errors: str,
+    limits: ReadLimits | None,
 ) -> None:
     """Draw drawings of SOURCE (any drawings format) into TARGET, an .svg or .png file.
 
@@ -52,14 +66,18 @@ def render(
         shape = None if grid is None else parse_grid(grid)
     except ValidationError as exc:
         raise click.BadParameter(str(exc), param_hint="--grid") from None
-    report = ReadReport()
-    try:
+    check_paths([source], [target])
+    with skip_summary(errors) as report:
         drawn = render_file(
-            source, target, grid=shape, index=index, split=split, errors=errors, report=report
+            source,
+            target,
+            grid=shape,
+            index=index,
+            split=split,
+            errors=errors,
+            report=report,
+            limits=limits,
         )
-    finally:
-        if report.skipped:
-            click.echo(report.summary(), err=True)
     click.echo(f"wrote {drawn} drawing{'s' if drawn != 1 else ''} to {target}")
 
 

@@ -14,9 +14,16 @@ from typing import Any
 import click
 import pandas as pd
 
-from strokedelta.cli._common import one_line_errors, split_columns, stack_options
+from strokedelta.cli._common import (
+    check_paths,
+    limit_option,
+    one_line_errors,
+    split_columns,
+    stack_options,
+)
 from strokedelta.exceptions import DeltaOverflowError, FormatError, ValidationError
 from strokedelta.io.tables import read_table, round_to_source_decimals, table_format, write_table
+from strokedelta.limits import ReadLimits
 from strokedelta.transformer import DeltaTransformer
 
 __all__ = ["COMMANDS", "delta", "integrate"]
@@ -32,9 +39,11 @@ def _run(
     order: int,
     lag: int,
     na: str,
+    limits: ReadLimits | None,
 ) -> None:
     table_format(output_path)  # an unknown output extension fails before any work
-    frame = read_table(input_path)
+    check_paths([input_path], [output_path])
+    frame = read_table(input_path, limits=limits)
     index = frame.index
     frame.index = pd.RangeIndex(1, len(frame) + 1)  # messages count data rows from 1
     names = split_columns(columns) or []
@@ -55,8 +64,8 @@ def _run(
 
 
 _table_options = stack_options(
-    click.argument("input_path", metavar="IN"),
-    click.argument("output_path", metavar="OUT"),
+    click.argument("input_path", metavar="IN", type=click.Path(dir_okay=False, allow_dash=True)),
+    click.argument("output_path", metavar="OUT", type=click.Path(dir_okay=False, allow_dash=True)),
     click.option("--columns", required=True, help="Comma-separated columns to convert, e.g. x,y."),
     click.option(
         "--group",
@@ -86,6 +95,7 @@ _table_options = stack_options(
         help="On an empty cell: stop naming its row and column, or keep it empty and "
         "restart the sequence after it.",
     ),
+    limit_option,
 )
 """The arguments and options ``delta`` and ``integrate`` share (passed on to ``_run``)."""
 
@@ -99,7 +109,8 @@ def delta(**options: Any) -> None:
     IN and OUT are .csv, .csv.gz or .parquet (by extension), or - for CSV on stdin/stdout.
     The first value of each sequence is kept, so OUT alone is enough to go back with
     `strokedelta integrate` (same options). Other columns and the row order pass through.
-    Rows are counted from 1 (the first data row) in error messages.
+    Rows are counted from 1 (the first data row) in error messages. An OUT that is IN (also
+    through a link) is refused before any work.
 
     \b
     Example:

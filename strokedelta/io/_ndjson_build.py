@@ -1,10 +1,10 @@
-"""What the three ndjson parse paths share: the file's stroke width and building Drawings.
+"""What the two ndjson parse paths share: the file's stroke width and building Drawings.
 
-The compiled scanner (:mod:`strokedelta.io._ndjson_scan`), pyarrow
-(:mod:`strokedelta.io._ndjson_arrow`) and the line-by-line parser all end with flat points,
-offsets and metadata columns; this module turns them into :class:`Drawings` with the documented
-dtypes: raw drawings (with times) as float64 coordinates and int64 times, simplified drawings as
-int32 (int64 if the numbers need it) unless they hold fractions (float64).
+The compiled scanner (:mod:`strokedelta.io._ndjson_scan`) and the line-by-line parser
+(:mod:`strokedelta.io._ndjson_lines`) both end with flat points, offsets and metadata columns;
+this module turns them into :class:`Drawings` with the documented dtypes: raw drawings (with
+times) as float64 coordinates and int64 times, simplified drawings as int32 (int64 if the
+numbers need it) unless they hold fractions (float64).
 
 Examples
 --------
@@ -27,9 +27,9 @@ from strokedelta.ragged import Ragged
 from strokedelta.sketch.drawings import META_COLUMNS, Drawings
 from strokedelta.sketch.formats import FlatPolylines
 
-__all__ = ["SAFE_INT", "ChunkState", "build_drawings", "expected_rows", "meta_frame"]
+__all__ = ["SAFE_INT", "ChunkState", "build_drawings", "meta_frame"]
 
-#: Numbers at or beyond this size are not exact in float64 (the fast parsers give up on them).
+#: Numbers at or beyond this size are not exact in float64 (the fast parser gives up on them).
 SAFE_INT = 2.0**53
 
 
@@ -38,10 +38,6 @@ class ChunkState:
     """What the first chunk fixed for the whole file: strokes with times (3) or without (2)."""
 
     width: int | None = None
-
-
-def expected_rows(lines: list[bytes]) -> int:
-    return len(lines) - lines.count(b"\n") - lines.count(b"\r\n")
 
 
 def _coordinates(points: np.ndarray, has_time: bool) -> np.ndarray:

@@ -4,11 +4,15 @@ One pass over a chunk's bytes (numba) finds, for every line, the spans of the st
 (``key_id``, ``word``, ``countrycode``, ``timestamp``), ``recognized``, and the nested number
 lists of ``drawing``: the strokes per drawing, the lists per stroke, the numbers per list and
 every number (integers parsed in place, other numbers kept as text spans for numpy's exact
-float parser). It is strict JSON where it matters (number grammar, no leading zeros, quotes)
-and gives up (returns a non-zero status) on anything it does not handle (string escapes,
-nested values in unknown fields, huge integers, ...), in which case the caller falls back to
-a general parser. Validation of the content (equal lengths, no empty strokes) is done by the
-caller on the flat arrays.
+float parser). It is strict JSON where it matters (number grammar, no leading zeros, quotes,
+string escapes; strings holding escapes are flagged for the caller to decode) and gives up
+(returns a non-zero status) on anything it does not handle (escaped keys, nested values in
+unknown fields, a drawing given twice, ...), in which case the caller falls back to a general
+parser. Validation of the content (equal lengths, no empty strokes) is done by the caller on the
+flat arrays.
+
+:func:`nesting_depth` measures how deeply a line's JSON values nest (outside strings), so that
+the general parser is never handed a line deep enough to exhaust Python's recursion.
 """
 
 from __future__ import annotations
@@ -18,21 +22,28 @@ from typing import Any
 import numba
 import numpy as np
 
-from strokedelta.io._ndjson_lines import STRING_COLUMNS
+__all__ = ["FIELDS", "STRING_COLUMNS", "byte_counts", "nesting_depth", "scan_chunk"]
 
-__all__ = ["FIELDS", "byte_counts", "scan_chunk"]
-
+#: The string fields of a Quick, Draw! line, in column order.
+STRING_COLUMNS = ("key_id", "word", "countrycode", "timestamp")
 #: String fields whose spans are recorded, in column order; then recognized and drawing.
 FIELDS = STRING_COLUMNS
 _NAMES = (*FIELDS, "recognized", "drawing")
 _NAME_BYTES = np.frombuffer("".join(_NAMES).encode(), dtype=np.uint8).copy()
 _NAME_OFFSETS = np.cumsum([0] + [len(n) for n in _NAMES]).astype(np.int64)
+# (global arrays are compile-time constants of the kernels; as default arguments they would
+# make every process miss numba's on-disk cache and compile again, about 10 s)
 
 OK, BAIL = 0, 1
 
 _QUOTE, _BACKSLASH, _COLON, _COMMA = 34, 92, 58, 44
 _LBRACKET, _RBRACKET, _LBRACE, _RBRACE = 91, 93, 123, 125
 _NEWLINE, _MINUS, _PLUS, _DOT = 10, 45, 43, 46
+#: The characters JSON allows after a backslash, besides ``u`` and four hex digits.
+_ESCAPES = np.zeros(256, dtype=np.bool_)
+_ESCAPES[np.frombuffer(b'"\\/bfnrt', dtype=np.uint8)] = True
+_HEX = np.zeros(256, dtype=np.bool_)
+_HEX[np.frombuffer(b"0123456789abcdefABCDEF", dtype=np.uint8)] = True
 
 
 @numba.njit(cache=True, inline="always")
@@ -43,17 +54,37 @@ def _ws(buf: np.ndarray, i: int, n: int) -> int:
 
 
 @numba.njit(cache=True)
-def _string_end(buf: np.ndarray, i: int, n: int) -> int:
-    """``buf[i]`` is the opening quote; index of the closing quote, or -1 (escape, bad byte)."""
+def _string_end(buf: np.ndarray, i: int, n: int) -> tuple[int, bool]:
+    """``buf[i]`` is the opening quote: (index of the closing quote, whether it holds escapes).
+
+    The index is -1 for a control character, a bad escape or a missing closing quote.
+    """
     i += 1
+    escaped = False
     while i < n:
         c = buf[i]
         if c == _QUOTE:
-            return i
-        if c == _BACKSLASH or c < 32:
-            return -1
+            return i, escaped
+        if c < 32:
+            return -1, escaped
+        if c == _BACKSLASH:
+            escaped = True
+            if i + 1 >= n:
+                return -1, escaped
+            if buf[i + 1] == 117:  # \uXXXX
+                if i + 5 >= n:
+                    return -1, escaped
+                for j in range(i + 2, i + 6):
+                    if not _HEX[buf[j]]:
+                        return -1, escaped
+                i += 6
+                continue
+            if not _ESCAPES[buf[i + 1]]:
+                return -1, escaped
+            i += 2
+            continue
         i += 1
-    return -1
+    return -1, escaped
 
 
 @numba.njit(cache=True)
@@ -119,7 +150,7 @@ def _skip_literal(buf: np.ndarray, i: int, n: int) -> int:
     """Skip ``true`` / ``false`` / ``null`` / a number / a string; -1 for anything else."""
     c = buf[i]
     if c == _QUOTE:
-        end = _string_end(buf, i, n)
+        end, _ = _string_end(buf, i, n)
         return -1 if end < 0 else end + 1
     if c == 116 and i + 4 <= n and buf[i + 1] == 114 and buf[i + 2] == 117 and buf[i + 3] == 101:
         return i + 4
@@ -260,21 +291,21 @@ def scan_chunk(
     max_points: int,
     max_strokes: int,
     max_floats: int,
-    names: np.ndarray = _NAME_BYTES,
-    offsets: np.ndarray = _NAME_OFFSETS,
 ) -> tuple[Any, ...]:
     """Scan the lines of ``buf`` (uint8); see the module docstring.
 
     ``width`` is the number of lists per stroke fixed by earlier chunks (0: not yet known);
     ``max_*`` are upper bounds of the counts (the caller derives them from byte counts).
 
-    Returns ``(status, width, spans, recognized, row_strokes, stroke_points, coords,
+    Returns ``(status, width, spans, escaped, recognized, row_strokes, stroke_points, coords,
     float_index, float_start, float_len, n_rows, n_strokes, n_points, n_floats)``: ``coords``
     is ``(3, max_points)`` x / y / t by point; the numbers at the flat positions
-    ``float_index`` of ``coords`` were not integers and are text spans to parse.
+    ``float_index`` of ``coords`` were not integers and are text spans to parse; ``escaped``
+    flags the string spans that hold backslash escapes (still to decode).
     """
     n = buf.shape[0]
     spans = np.full((max_rows, 4, 2), -1, dtype=np.int64)
+    escaped = np.zeros((max_rows, 4), dtype=np.bool_)
     recognized = np.full(max_rows, -1, dtype=np.int8)
     row_strokes = np.zeros(max_rows, dtype=np.int64)
     stroke_points = np.empty(max_strokes, dtype=np.int64)
@@ -305,11 +336,11 @@ def scan_chunk(
             if i >= n or buf[i] != _QUOTE:
                 bad = True
                 break
-            key_end = _string_end(buf, i, n)
-            if key_end < 0:
+            key_end, key_escaped = _string_end(buf, i, n)
+            if key_end < 0 or key_escaped:  # an escaped key may spell a known field
                 bad = True
                 break
-            code = _key_code(buf, i + 1, key_end, names, offsets)
+            code = _key_code(buf, i + 1, key_end, _NAME_BYTES, _NAME_OFFSETS)
             i = _ws(buf, key_end + 1, n)
             if i >= n or buf[i] != _COLON:
                 bad = True
@@ -351,12 +382,13 @@ def scan_chunk(
                 i = end
             elif code >= 0:  # a string field, or null
                 if buf[i] == _QUOTE:
-                    end = _string_end(buf, i, n)
+                    end, has_escapes = _string_end(buf, i, n)
                     if end < 0:
                         bad = True
                         break
                     spans[rows, code, 0] = i + 1
                     spans[rows, code, 1] = end
+                    escaped[rows, code] = has_escapes
                     i = end + 1
                 elif buf[i] == 110:
                     end = _skip_literal(buf, i, n)
@@ -364,6 +396,7 @@ def scan_chunk(
                         bad = True
                         break
                     spans[rows, code, 0] = -1
+                    escaped[rows, code] = False
                     i = end
                 else:
                     bad = True
@@ -395,6 +428,7 @@ def scan_chunk(
         status,
         width,
         spans,
+        escaped,
         recognized,
         row_strokes,
         stroke_points,
@@ -407,3 +441,39 @@ def scan_chunk(
         points,
         floats,
     )
+
+
+@numba.njit(cache=True, nogil=True)
+def nesting_depth(buf: np.ndarray) -> int:
+    """How deeply arrays and objects nest in ``buf`` (uint8), brackets inside strings ignored.
+
+    For valid JSON this is its nesting depth; for any text it is at least the depth a JSON
+    parser reaches before it stops.
+
+    Examples
+    --------
+    >>> nesting_depth(np.frombuffer(b'{"a": [[1], "[[["]}', dtype=np.uint8))
+    3
+    """
+    depth = 0
+    deepest = 0
+    in_string = False
+    i = 0
+    n = buf.shape[0]
+    while i < n:
+        c = buf[i]
+        if in_string:
+            if c == _BACKSLASH:
+                i += 1
+            elif c == _QUOTE:
+                in_string = False
+        elif c == _QUOTE:
+            in_string = True
+        elif c in (_LBRACKET, _LBRACE):
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+        elif c in (_RBRACKET, _RBRACE):
+            depth -= 1
+        i += 1
+    return deepest

@@ -2,34 +2,40 @@
 
 :func:`strokedelta.io._ndjson_kernel.scan_chunk` finds every number and string span in one
 pass; this module gathers them into flat arrays with numpy (fractions are parsed by numpy's exact
-float parser, strings become Arrow string columns) and returns None whenever anything is off, so
-that pyarrow or the line-by-line parser decide.
+float parser, strings become Arrow string columns, the few strings with escapes are decoded by
+:func:`json.loads`) and returns None whenever anything is off or a drawing is over a limit, so
+that the line-by-line parser names the line and the problem.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from strokedelta.io._ndjson_build import (
-    SAFE_INT,
-    ChunkState,
-    build_drawings,
-    expected_rows,
-)
+from strokedelta.io._ndjson_build import SAFE_INT, ChunkState, build_drawings
 from strokedelta.io._ndjson_kernel import OK, byte_counts, scan_chunk
 from strokedelta.io._ndjson_lines import STRING_COLUMNS
+from strokedelta.limits import ReadLimits
 from strokedelta.ragged import offsets_from_lengths
 from strokedelta.sketch.drawings import META_COLUMNS, Drawings
 from strokedelta.sketch.formats import FlatPolylines
 
-__all__ = ["parse_compiled"]
+__all__ = ["DRAWING_DEPTH", "parse_compiled"]
+
+#: How deeply a line nests: the object, the drawing, a stroke, a list of numbers.
+DRAWING_DEPTH = 4
 
 
-def parse_compiled(data: bytes, lines: list[bytes], state: ChunkState) -> Drawings | None:
-    """Parse a chunk with the compiled scanner; None when it gives up or the data is bad."""
+def parse_compiled(
+    data: bytes, n_lines: int, state: ChunkState, limits: ReadLimits
+) -> Drawings | None:
+    """Parse a chunk of ``n_lines`` lines with the compiled scanner; None when it gives up,
+    the data is bad or a drawing is over a limit."""
+    if limits.max_depth < DRAWING_DEPTH or not _is_utf8(data):
+        return None
     buf = np.frombuffer(data, dtype=np.uint8)
     counts = byte_counts(buf)
     brackets, commas = int(counts[ord("[")]), int(counts[ord(",")])
@@ -38,6 +44,7 @@ def parse_compiled(data: bytes, lines: list[bytes], state: ChunkState) -> Drawin
         status,
         width,
         spans,
+        escaped,
         recognized,
         row_strokes,
         stroke_points,
@@ -52,12 +59,18 @@ def parse_compiled(data: bytes, lines: list[bytes], state: ChunkState) -> Drawin
     ) = scan_chunk(
         buf,
         state.width or 0,
-        len(lines) + 1,
+        n_lines + 1,
         (commas + brackets) // 2 + 1,
         brackets + 1,
         max_floats,
     )
-    if status != OK or rows != expected_rows(lines) or rows == 0:
+    if status != OK or rows > n_lines or rows == 0:
+        return None
+    row_strokes, stroke_points = row_strokes[:rows], stroke_points[:strokes]
+    stroke_offsets = offsets_from_lengths(stroke_points)
+    row_offsets = offsets_from_lengths(row_strokes)
+    row_points = np.diff(stroke_offsets[row_offsets])
+    if row_strokes.max() > limits.max_strokes or row_points.max() > limits.max_points:
         return None
     if floats:
         texts = _gather_bytes(buf, float_start[:floats], float_len[:floats])
@@ -79,15 +92,10 @@ def parse_compiled(data: bytes, lines: list[bytes], state: ChunkState) -> Drawin
             return None
         time = t.astype(np.int64)
     state.width = width
-    flat = FlatPolylines(
-        np.ascontiguousarray(xy),
-        time,
-        offsets_from_lengths(stroke_points[:strokes]),
-        offsets_from_lengths(row_strokes[:rows]),
-    )
+    flat = FlatPolylines(np.ascontiguousarray(xy), time, stroke_offsets, row_offsets)
     columns: dict[str, Any] = {}
     for k, name in enumerate(STRING_COLUMNS):
-        column = _span_strings(buf, spans[:rows, k])
+        column = _span_strings(buf, spans[:rows, k], escaped[:rows, k])
         if column is None:
             return None
         columns[name] = column
@@ -111,10 +119,32 @@ def _gather_bytes(buf: np.ndarray, start: np.ndarray, length: np.ndarray) -> np.
     return matrix.view(f"S{width}").ravel()
 
 
-def _span_strings(buf: np.ndarray, spans: np.ndarray) -> pd.Series | None:
+def _is_utf8(data: bytes) -> bool:
+    if data.isascii():
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _unescape(buf: np.ndarray, spans: np.ndarray) -> list[str] | None:
+    """Decode string spans holding escapes; None for a lone surrogate (not Unicode text)."""
+    quoted = b'","'.join(buf[start:end].tobytes() for start, end in spans.tolist())
+    try:
+        texts = json.loads(b'["' + quoted + b'"]')
+        "".join(texts).encode("utf-8")
+    except (ValueError, UnicodeEncodeError):
+        return None
+    return list(texts)
+
+
+def _span_strings(buf: np.ndarray, spans: np.ndarray, escaped: np.ndarray) -> pd.Series | None:
     """Byte spans (start, end; start -1 = null) as a pandas string column via Arrow buffers.
 
-    None when the bytes are not valid UTF-8.
+    Spans flagged in ``escaped`` are decoded by :func:`json.loads` (the scanner checked their
+    escapes). None when the bytes are not valid UTF-8 or an escape is a lone surrogate.
     """
     import pyarrow as pa
 
@@ -134,4 +164,11 @@ def _span_strings(buf: np.ndarray, spans: np.ndarray) -> pd.Series | None:
         array.validate(full=True)
     except pa.ArrowInvalid:
         return None
-    return array.to_pandas()
+    column = array.to_pandas()
+    if escaped.any():
+        where = np.flatnonzero(escaped)
+        texts = _unescape(buf, spans[where])
+        if texts is None:
+            return None
+        column.iloc[where] = texts
+    return column

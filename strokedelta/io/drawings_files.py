@@ -24,7 +24,12 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from strokedelta._files import atomic_path, suffix_of
+from strokedelta._files import (
+    atomic_path,
+    check_input_file,
+    check_output_is_not_input,
+    suffix_of,
+)
 from strokedelta._threads import threads_allowed
 from strokedelta._validation import check_choice
 from strokedelta.exceptions import FormatError, ValidationError
@@ -98,10 +103,16 @@ def iter_drawings(
         Drawings per chunk (format-specific default).
     limits : ReadLimits, optional
         Resource limits checked before allocating (:data:`strokedelta.limits.DEFAULT_LIMITS`).
+
+    Raises
+    ------
+    FileAccessError
+        When ``path`` cannot be opened or is not a regular file (a FIFO, a device).
     """
     fmt = format_for(path)
     if split is not None:
         check_choice("split", split, SPLITS)
+    check_input_file(path)  # a FIFO or a device (/dev/zero) would block or never end
     options: dict[str, Any] = {
         "errors": errors,
         "report": report,
@@ -243,6 +254,11 @@ def convert_drawings(
     (drawings, points) : tuple of int
         What was written.
 
+    Raises
+    ------
+    FileAccessError
+        Before any work, when ``target`` is ``source`` (also through a link).
+
     Examples
     --------
     >>> import tempfile, pathlib
@@ -254,6 +270,7 @@ def convert_drawings(
     """
     format_of(source)
     format_of(target)
+    check_output_is_not_input([target], [source])
     options: dict[str, Any] = {"split": split, "errors": errors, "report": report, "limits": limits}
     chunks = iter_drawings(source, chunk_size=chunk_size, **options)
     prepared = _prepared(chunks, transform, on_chunk)

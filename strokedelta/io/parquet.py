@@ -8,6 +8,13 @@ stroke-3 rows as three list columns ``dx``, ``dy`` (``large_list<T>``, T the val
 JSON ``{"layout": "drawings", "version": 1, "attrs": {...}}`` where ``attrs`` are the
 preprocessing parameters (scale factor, simplification). Values and dtypes round-trip exactly.
 
+Reading checks the footer before any row (:mod:`strokedelta.io._parquet_checks`): the columns
+and their types, the ``strokedelta`` and ``pandas`` JSON, and each row group's declared size
+against :class:`~strokedelta.limits.ReadLimits`; every pyarrow or pandas failure becomes a
+:class:`~strokedelta.FormatError` naming the file (and the row group and record where known).
+A drawing with no points, pen values other than 0 / 1 or non-finite values is a bad record,
+as in every format.
+
 This module registers the ``parquet`` format (``.parquet``, also ``.pq``); read and write it
 with :func:`strokedelta.io.read_drawings` and :func:`strokedelta.io.write_drawings`.
 
@@ -33,11 +40,19 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from strokedelta._files import cannot_open
 from strokedelta._validation import check_int
 from strokedelta.exceptions import FormatError, ValidationError
+from strokedelta.io._parquet_checks import (
+    LAYOUT,
+    METADATA_KEY,
+    Opened,
+    arrow_errors,
+    list_column,
+    meta_of,
+    open_drawings_parquet,
+    strokes_of,
+)
 from strokedelta.io.read_report import ReadReport, check_errors, raise_or_record
 from strokedelta.io.registry import DrawingsFormat, register
 from strokedelta.limits import DEFAULT_LIMITS, ReadLimits
@@ -47,9 +62,6 @@ from strokedelta.sketch.stroke3_checks import stroke3_problems
 
 __all__ = ["DEFAULT_CHUNK", "ParquetWriter", "iter_parquet"]
 
-METADATA_KEY = b"strokedelta"
-LAYOUT = {"layout": "drawings", "version": 1}
-DATA_COLUMNS = ("dx", "dy", "pen", "time")
 DEFAULT_CHUNK = 65_536
 
 
@@ -140,49 +152,6 @@ class ParquetWriter:
             self._writer.close()
 
 
-def _open(path: Any) -> tuple[Any, dict[str, Any]]:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    name = str(path)
-    try:
-        handle_ = pq.ParquetFile(name)
-    except pa.ArrowInvalid as exc:
-        raise FormatError(f"cannot open as Parquet: {exc}", path=name) from None
-    except OSError as exc:
-        raise cannot_open(exc, name) from None
-    schema = handle_.schema_arrow
-    raw = (schema.metadata or {}).get(METADATA_KEY)
-    if raw is None or not {"dx", "dy", "pen"} <= set(schema.names):
-        raise FormatError(
-            "not a strokedelta drawings Parquet file (no dx / dy / pen columns "
-            "or 'strokedelta' metadata)",
-            path=name,
-        )
-    try:
-        info = json.loads(raw)
-    except ValueError:
-        raise FormatError("the 'strokedelta' metadata is not JSON", path=name) from None
-    if info.get("layout") != LAYOUT["layout"] or info.get("version") != LAYOUT["version"]:
-        raise FormatError(f"unsupported layout {info!r}", path=name)
-    return handle_, info
-
-
-def _meta_from_batch(batch: Any, pandas_meta: Any) -> pd.DataFrame:
-    """The metadata columns of a RecordBatch or Table as a DataFrame with their pandas dtypes."""
-    import pyarrow as pa
-
-    names = [n for n in batch.schema.names if n not in DATA_COLUMNS]
-    if not names:
-        return pd.DataFrame(index=pd.RangeIndex(batch.num_rows))
-    table = batch.select(names)
-    if isinstance(table, pa.RecordBatch):
-        table = pa.Table.from_batches([table])
-    if pandas_meta is not None:
-        table = table.replace_schema_metadata({b"pandas": pandas_meta})
-    return table.to_pandas().reset_index(drop=True)
-
-
 def iter_parquet(
     path: Any,
     *,
@@ -194,89 +163,110 @@ def iter_parquet(
     """Yield drawings from a drawings Parquet file, ``chunk_size`` rows at a time.
 
     The ``parquet`` format's registered reader (see :func:`strokedelta.io.iter_drawings`).
+    The footer is checked first (layout, column types, the ``strokedelta`` and ``pandas``
+    metadata, each row group's declared sizes against ``limits``); each drawing's length is
+    checked against ``limits.max_points`` before its rows are assembled. Drawings with no
+    points, pen values other than 0 / 1 or non-finite values are bad records (raised, or
+    skipped with ``errors="skip"``); a broken file or column is an error either way.
 
     Raises
     ------
     FileAccessError
         The file cannot be opened.
     FormatError
-        Not our layout, or a drawing with bad stroke-3 rows (naming the record).
+        Not our layout, broken metadata or data (naming the row group and record where
+        known), or a drawing with bad stroke-3 rows (naming the record).
+    ResourceLimitError
+        A row group or a drawing is over a limit.
     """
     chunk_size = check_int("chunk_size", chunk_size, minimum=1)
     errors = check_errors(errors)
-    handle_, info = _open(path)
     name = str(path)
-    pandas_meta = (handle_.schema_arrow.metadata or {}).get(b"pandas")
+    opened = open_drawings_parquet(name, limits)
     start = 0
-    with handle_:
-        for batch in handle_.iter_batches(batch_size=chunk_size):
-            strokes = _strokes(batch, name, start)
-            time = None
-            if "time" in batch.schema.names:
-                time = Ragged.from_arrow(batch.column("time"))
-                if not np.array_equal(time.offsets, strokes.offsets):
-                    first = int(np.argmax(time.lengths != strokes.lengths))
-                    raise FormatError(
-                        "time and strokes have different lengths", path=name, record=start + first
-                    )
-            meta = _meta_from_batch(batch, pandas_meta)
-            bad, messages = stroke3_problems(strokes)
-            for i, message in zip(bad.tolist(), messages):
-                raise_or_record(FormatError(message, path=name, record=start + i), errors, report)
-            drawings = (
-                Drawings(strokes, meta, time=time, attrs=info.get("attrs") or {})
-                if (not len(bad))
-                else _without(strokes, meta, time, info, bad)
-            )
+    with opened.handle:
+        for batch in _batches(opened, name, chunk_size):
+            drawings = _drawings_of(batch, opened, name, start, errors, report, limits)
             start += batch.num_rows
             if len(drawings):
                 yield drawings
 
 
-def _strokes(batch: Any, name: str, start: int) -> Ragged:
-    """The dx / dy / pen list columns of a batch as one stroke-3 Ragged."""
-    parts = [Ragged.from_arrow(batch.column(c)) for c in ("dx", "dy", "pen")]
-    for part in parts[1:]:
-        if not np.array_equal(part.offsets, parts[0].offsets):
-            bad = int(np.argmax(part.lengths != parts[0].lengths))
+def _batches(opened: Opened, name: str, chunk_size: int) -> Iterator[Any]:
+    """pyarrow's record batches, its errors turned into FormatError naming the row group."""
+    batches = opened.handle.iter_batches(batch_size=chunk_size)
+    start = 0
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except arrow_errors() as exc:
+            group = opened.group_of(start)
             raise FormatError(
-                "dx, dy and pen have different lengths", path=name, record=start + bad
-            )
-    dtype = parts[0].values.dtype
-    if parts[1].values.dtype != dtype or parts[0].values.ndim != 1:
-        raise FormatError(
-            f"dx and dy must be lists of one numeric type; got {dtype} and {parts[1].values.dtype}",
-            path=name,
-        )
-    values = np.empty((parts[0].n_points, 3), dtype=dtype)
-    for k, part in enumerate(parts):
-        values[:, k] = part.values
-    return Ragged(values, parts[0].offsets)
+                f"row group {group}: cannot read: {_reason(exc)}", path=name, record=start
+            ) from None
+        yield batch
+        start += batch.num_rows
 
 
-def _without(
-    strokes: Ragged, meta: pd.DataFrame, time: Ragged | None, info: dict[str, Any], bad: np.ndarray
+def _reason(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    text = text if len(text) <= 300 else text[:297] + "..."
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _drawings_of(
+    batch: Any,
+    opened: Opened,
+    name: str,
+    start: int,
+    errors: str,
+    report: ReadReport | None,
+    limits: ReadLimits,
 ) -> Drawings:
-    keep = np.ones(len(strokes), dtype=bool)
-    keep[bad] = False
-    return Drawings(
-        strokes[keep],
-        meta[keep],
-        time=None if time is None else time[keep],
-        attrs=info.get("attrs") or {},
-    )
+    """One batch as Drawings, its bad records raised or skipped."""
+    strokes, dtype = strokes_of(batch, name, start, limits)
+    time = None
+    if "time" in batch.schema.names:
+        time = list_column(batch, "time", name, start)
+        if not np.array_equal(time.offsets, strokes.offsets):
+            first = int(np.argmax(time.lengths != strokes.lengths))
+            raise FormatError(
+                "time and strokes have different lengths", path=name, record=start + first
+            )
+    meta = meta_of(batch, opened.pandas_meta, name, start)
+    if len(meta) != len(strokes):
+        raise FormatError(
+            f"the metadata columns give {len(meta)} rows for {len(strokes)} drawings "
+            "(is the 'pandas' schema metadata broken?)",
+            path=name,
+            record=start,
+        )
+    bad, messages = stroke3_problems(strokes, allow_empty=False)
+    for i, message in zip(bad.tolist(), messages):
+        raise_or_record(FormatError(message, path=name, record=start + i), errors, report)
+    if len(bad):
+        keep = np.ones(len(strokes), dtype=bool)
+        keep[bad] = False
+        strokes, meta = strokes[keep], meta[keep].reset_index(drop=True)
+        time = None if time is None else time[keep]
+    if strokes.values.dtype != dtype:  # pen values were widened to check them: all 0 / 1 now
+        strokes = Ragged(strokes.values.astype(dtype), strokes.offsets)
+    return Drawings(strokes, meta, time=time, attrs=opened.attrs)
 
 
 def _no_drawings(path: Any) -> Drawings:
     """What reading gives when there are no drawings: the file's columns, dtypes and attrs."""
-    handle_, info = _open(path)
-    with handle_:
-        schema = handle_.schema_arrow
+    name = str(path)
+    opened = open_drawings_parquet(name, DEFAULT_LIMITS)
+    with opened.handle:
+        schema = opened.handle.schema_arrow
     empty = schema.empty_table()
-    strokes = _strokes(empty, str(path), 0)
-    time = Ragged.from_arrow(empty.column("time")) if "time" in schema.names else None
-    meta = _meta_from_batch(empty, (schema.metadata or {}).get(b"pandas"))
-    return Drawings(strokes, meta, time=time, attrs=info.get("attrs") or {})
+    strokes, _ = strokes_of(empty, name, 0, DEFAULT_LIMITS)
+    time = list_column(empty, "time", name, 0) if "time" in schema.names else None
+    meta = meta_of(empty, opened.pandas_meta, name, 0)
+    return Drawings(strokes, meta, time=time, attrs=opened.attrs)
 
 
 register(

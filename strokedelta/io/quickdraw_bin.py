@@ -13,6 +13,15 @@ What the format cannot hold: ``word`` (Google stores one word per file; it is no
 the fraction of a second of ``timestamp`` (read back as ``"YYYY-MM-DD HH:MM:SS UTC"``) and
 coordinates outside 0..255 (refused: simplify first).
 
+Reading trusts nothing in the file: a record whose counts run past the end of the file (a cut
+file, trailing garbage, a wrong ``n_strokes`` or ``n_points``) is a
+:class:`~strokedelta.FormatError` naming the record and its byte offset, and ends the file
+(with ``errors="skip"`` it is one skipped drawing and the drawings before it are kept);
+drawings without strokes, strokes without points, ``recognized`` other than 0 / 1 and
+non-ASCII country codes are bad records. The file's size (``max_decompressed_bytes``) and each
+drawing's strokes and points (``max_strokes``, ``max_points``) are checked before anything is
+allocated for them (:class:`~strokedelta.limits.ReadLimits`).
+
 This module registers the ``bin`` format; read and write it with
 :func:`strokedelta.io.read_drawings` and :func:`strokedelta.io.write_drawings`.
 
@@ -35,77 +44,30 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-import numba
 import numpy as np
 import pandas as pd
 
 from strokedelta._files import open_binary_input
 from strokedelta._validation import check_int
-from strokedelta.exceptions import FormatError, ValidationError
+from strokedelta.exceptions import (
+    FileAccessError,
+    FormatError,
+    ResourceLimitError,
+    ValidationError,
+)
+from strokedelta.io._bin_scan import HEADER, OK, record_problems, scan, stop_error
+from strokedelta.io._bounded import regular_size
 from strokedelta.io.read_report import ReadReport, check_errors, raise_or_record
 from strokedelta.io.registry import DrawingsFormat, in_chunks, register
 from strokedelta.limits import DEFAULT_LIMITS, ReadLimits
 from strokedelta.ragged import Ragged, offsets_from_lengths
 from strokedelta.sketch.drawings import Drawings
 from strokedelta.sketch.formats import stroke_offsets
+from strokedelta.sketch.stroke3_checks import stroke3_problems
 
 __all__ = ["DEFAULT_CHUNK", "BinWriter", "iter_bin"]
 
-HEADER = 17  # key_id 8 + countrycode 2 + recognized 1 + timestamp 4 + n_strokes 2
 DEFAULT_CHUNK = 100_000
-
-# status codes of the scanner
-_OK, _TRUNCATED_HEADER, _TRUNCATED_STROKE, _TRUNCATED_POINTS = 0, 1, 2, 3
-
-
-@numba.njit(cache=True)
-def _scan(
-    buf: np.ndarray,
-    limit: int,
-    rec_start: np.ndarray,
-    rec_strokes: np.ndarray,
-    stroke_start: np.ndarray,
-    stroke_points: np.ndarray,
-) -> tuple[int, int, int]:
-    """Walk the records (at most ``limit``), filling the arrays when they are large enough.
-
-    Returns ``(status, complete_records, strokes_in_complete_records)``; on a truncated
-    file the record it stopped in is ``complete_records``.
-    """
-    size = buf.shape[0]
-    fill = rec_start.shape[0] >= limit
-    pos = 0
-    rec = 0
-    stroke = 0
-    while pos < size and rec < limit:
-        if pos + HEADER > size:
-            return _TRUNCATED_HEADER, rec, stroke
-        count = int(buf[pos + 15]) | (int(buf[pos + 16]) << 8)
-        end = pos + HEADER
-        for k in range(count):
-            if end + 2 > size:
-                return _TRUNCATED_STROKE, rec, stroke
-            n = int(buf[end]) | (int(buf[end + 1]) << 8)
-            if end + 2 + 2 * n > size:
-                return _TRUNCATED_POINTS, rec, stroke
-            if fill:
-                stroke_start[stroke + k] = end
-                stroke_points[stroke + k] = n
-            end += 2 + 2 * n
-        if fill:
-            rec_start[rec] = pos
-            rec_strokes[rec] = count
-        stroke += count
-        pos = end
-        rec += 1
-    return _OK, rec, stroke
-
-
-_MESSAGES = {
-    _TRUNCATED_HEADER: "file is truncated: the drawing header is incomplete",
-    _TRUNCATED_STROKE: "file is truncated inside the drawing: a stroke header is missing",
-    _TRUNCATED_POINTS: "file is truncated inside the drawing: a stroke's points are missing",
-}
 
 
 def _gather(buf: np.ndarray, starts: np.ndarray, offset: int, width: int) -> np.ndarray:
@@ -113,46 +75,73 @@ def _gather(buf: np.ndarray, starts: np.ndarray, offset: int, width: int) -> np.
     return buf[(starts + offset)[:, None] + np.arange(width)]
 
 
-def _parse_bin(buf: np.ndarray, path: str, errors: str, report: ReadReport | None) -> Drawings:
+def _parse_bin(
+    buf: np.ndarray,
+    path: str,
+    errors: str,
+    report: ReadReport | None,
+    limits: ReadLimits = DEFAULT_LIMITS,
+) -> Drawings:
     """Parse the bytes of a ``.bin`` file (a uint8 array) into :class:`Drawings`.
+
+    A record that cannot be delimited (its header or strokes run past the end of the file)
+    ends the file: with ``errors="skip"`` the bytes from its start to the end count as one
+    skipped drawing and the drawings before it are kept.
 
     Raises
     ------
     FormatError
-        A truncated file or a malformed drawing, naming the record (0-based).
+        A truncated file or a malformed drawing, naming the record (0-based) and the byte.
+    ResourceLimitError
+        A drawing with more strokes or points than ``limits`` allow (whatever ``errors`` is).
     """
     empty = np.zeros(0, dtype=np.int64)
-    status, n_rec, n_strokes = _scan(buf, len(buf) + 1, empty, empty, empty, empty)
-    if status != _OK:
-        raise_or_record(FormatError(_MESSAGES[status], path=path, record=n_rec), errors, report)
+    strokes_cap, points_cap = limits.max_strokes, limits.max_points
+    found = scan(buf, len(buf) + 1, strokes_cap, points_cap, empty, empty, empty, empty)
+    status, n_rec, n_strokes = found[:3]
+    stop = None if status == OK else stop_error(found, len(buf), path, limits)
+    if isinstance(stop, ResourceLimitError):
+        raise stop
     rec_start = np.zeros(n_rec, dtype=np.int64)
     rec_strokes = np.zeros(n_rec, dtype=np.int64)
     stroke_start = np.zeros(n_strokes, dtype=np.int64)
     stroke_points = np.zeros(n_strokes, dtype=np.int64)
-    _scan(buf, n_rec, rec_start, rec_strokes, stroke_start, stroke_points)
-    key_id = _gather(buf, rec_start, 0, 8).view("<u8").ravel()
+    scan(buf, n_rec, strokes_cap, points_cap, rec_start, rec_strokes, stroke_start, stroke_points)
     country = _gather(buf, rec_start, 8, 2)
     recognized = buf[rec_start + 10]
-    seconds = _gather(buf, rec_start, 11, 4).view("<u4").ravel()
-
-    # drawings with no strokes, strokes with no points, recognized not 0/1: bad records
-    stroke_owner = np.repeat(np.arange(n_rec), rec_strokes)
-    problems: dict[int, str] = {}
-    for mask, message in (
-        (rec_strokes == 0, "empty drawing (no strokes)"),
-        (
-            np.bincount(stroke_owner[stroke_points == 0], minlength=n_rec) > 0,
-            "a stroke has no points",
-        ),
-        (recognized > 1, "recognized must be 0 or 1"),
-    ):
-        for i in np.flatnonzero(mask)[: 1 if errors == "raise" else None].tolist():
-            problems.setdefault(i, message)
+    problems = record_problems(rec_strokes, stroke_points, recognized, country, errors)
+    if errors == "raise" and problems:
+        first = min(problems)
+        raise FormatError(problems[first], path=path, record=first)
     keep = np.ones(n_rec, dtype=bool)
     for i in sorted(problems):
         raise_or_record(FormatError(problems[i], path=path, record=i), errors, report)
         keep[i] = False
+    if stop is not None:
+        raise_or_record(stop, errors, report)
+    if not n_rec:
+        return _no_drawings(path)
+    drawings = _build(buf, rec_start, rec_strokes, stroke_start, stroke_points)
+    bad, messages = stroke3_problems(drawings.strokes, allow_empty=False)
+    for i, message in zip(bad.tolist(), messages):
+        if keep[i]:
+            raise_or_record(FormatError(message, path=path, record=i), errors, report)
+            keep[i] = False
+    return drawings if keep.all() else drawings[keep]
 
+
+def _build(
+    buf: np.ndarray,
+    rec_start: np.ndarray,
+    rec_strokes: np.ndarray,
+    stroke_start: np.ndarray,
+    stroke_points: np.ndarray,
+) -> Drawings:
+    """Gather the fields and points of the delimited records (at least one) into Drawings."""
+    key_id = _gather(buf, rec_start, 0, 8).view("<u8").ravel()
+    country = _gather(buf, rec_start, 8, 2)
+    recognized = buf[rec_start + 10]
+    seconds = _gather(buf, rec_start, 11, 4).view("<u4").ravel()
     point_offsets = offsets_from_lengths(stroke_points)
     n_points = int(point_offsets[-1])
     pos = np.arange(n_points) - np.repeat(point_offsets[:-1], stroke_points)
@@ -164,21 +153,16 @@ def _parse_bin(buf: np.ndarray, path: str, errors: str, report: ReadReport | Non
     pen = np.zeros(n_points, dtype=np.int16)
     pen[point_offsets[1:][stroke_points > 0] - 1] = 1
     drawing_offsets = point_offsets[offsets_from_lengths(rec_strokes)]
-    drawings = Drawings.from_absolute(
-        Ragged(points, drawing_offsets), pen, _meta(key_id, country, recognized, seconds, path)
-    )
-    return drawings if keep.all() else drawings[keep]
+    meta = _meta(key_id, country, recognized, seconds)
+    return Drawings.from_absolute(Ragged(points, drawing_offsets), pen, meta)
 
 
 def _meta(
-    key_id: np.ndarray, country: np.ndarray, recognized: np.ndarray, seconds: np.ndarray, path: str
+    key_id: np.ndarray, country: np.ndarray, recognized: np.ndarray, seconds: np.ndarray
 ) -> pd.DataFrame:
+    """The metadata of at least one record (non-ASCII country codes decode as U+FFFD)."""
     codes = np.ascontiguousarray(country).view("S2").ravel()
-    try:
-        countries = np.char.decode(np.char.rstrip(codes, b"\x00"), "ascii")
-    except UnicodeDecodeError:
-        bad = int(np.argmax([not c.isascii() for c in codes.tolist()]))
-        raise FormatError("countrycode is not ASCII", path=path, record=bad) from None
+    countries = np.char.decode(np.char.rstrip(codes, b"\x00"), "ascii", errors="replace")
     stamps = np.datetime_as_string(seconds.astype("datetime64[s]"))
     return pd.DataFrame(
         {
@@ -192,6 +176,24 @@ def _meta(
     )
 
 
+def _read_bounded(handle: Any, size: int, path: str, limits: ReadLimits) -> np.ndarray:
+    """The ``size`` bytes of a regular file as a uint8 array, after checking the size.
+
+    The file is read whole (records are delimited by a compiled pass over all of it), so
+    its size is bounded by ``max_decompressed_bytes``; it is read into one buffer of that size
+    (fewer bytes if the file shrank meanwhile, never more).
+    """
+    limits.check("max_decompressed_bytes", size, f"file has {size} bytes", path=path)
+    buf = np.empty(size, dtype=np.uint8)
+    view, got = buf.data, 0
+    while got < size:
+        n = handle.readinto(view[got:])
+        if not n:
+            break
+        got += n
+    return buf[:got]
+
+
 def iter_bin(
     path: Any,
     *,
@@ -202,21 +204,30 @@ def iter_bin(
 ) -> Iterator[Drawings]:
     """Yield a ``.bin`` file's drawings in chunks of ``chunk_size`` (the file is parsed once).
 
-    The ``bin`` format's registered reader (see :func:`strokedelta.io.iter_drawings`).
+    The ``bin`` format's registered reader (see :func:`strokedelta.io.iter_drawings`). The
+    file is read whole, so its size is bounded by ``limits.max_decompressed_bytes`` (checked
+    before reading); ``max_strokes`` and ``max_points`` bound each drawing (checked from its
+    counts, before anything is allocated for it). An empty file has no drawings.
 
     Raises
     ------
     FileAccessError
         The file cannot be opened.
     FormatError
-        A truncated file or a malformed drawing, naming the record (0-based).
+        A truncated file or a malformed drawing, naming the record (0-based) and the byte.
+    ResourceLimitError
+        The file or one drawing is over a limit.
     """
     chunk_size = check_int("chunk_size", chunk_size, minimum=1)
     errors = check_errors(errors)
     name = str(path)
+    size = regular_size(name)
     with open_binary_input(path) as handle:
-        buf = np.frombuffer(handle.read(), dtype=np.uint8)
-    yield from in_chunks(_parse_bin(buf, name, errors, report), chunk_size)
+        try:
+            buf = _read_bounded(handle, size, name, limits)
+        except OSError as exc:
+            raise FileAccessError(f"cannot read file: {exc.strerror or exc}", path=name) from None
+    yield from in_chunks(_parse_bin(buf, name, errors, report, limits), chunk_size)
 
 
 # ----------------------------------------------------------------------------- writing

@@ -2,12 +2,16 @@
 
 Each line is one JSON object: ``word``, ``countrycode``, ``timestamp``, ``recognized``,
 ``key_id`` and ``drawing``, a list of strokes ``[[x...], [y...]]`` (simplified) or
-``[[x...], [y...], [t...]]`` (raw). Reading goes chunk by chunk: each chunk of lines is parsed
-by the compiled scanner (:mod:`strokedelta.io._ndjson_scan`), else by pyarrow's JSON reader
-(:mod:`strokedelta.io._ndjson_arrow`), and flattened with offset arithmetic (no Python work per
-point); a chunk that both reject, or whose content is invalid, is re-read line by line
-(:mod:`strokedelta.io._ndjson_lines`) to name the exact line and problem (``errors="raise"``) or
-to skip the bad lines (``errors="skip"``).
+``[[x...], [y...], [t...]]`` (raw). Reading goes chunk by chunk
+(:mod:`strokedelta.io._ndjson_chunks` cuts the stream at newlines in bounded memory): each
+chunk is parsed by the compiled scanner (:mod:`strokedelta.io._ndjson_scan`) and flattened
+with offset arithmetic (no Python work per point); a chunk it rejects, whose content is invalid
+or over a limit, is re-read line by line (:mod:`strokedelta.io._ndjson_lines`) to name the exact
+line and problem (``errors="raise"``) or to skip the bad lines (``errors="skip"``). No line
+goes to a parser that could crash the process or exhaust its memory: lines over
+``max_line_bytes`` are never held, JSON nesting is measured before :func:`json.loads` recurses,
+strokes and points are counted before arrays are built, and coordinates whose deltas would not
+be finite (``1e308`` then ``-1e308``) are refused.
 
 Dtypes: raw drawings (with times) load as float64 coordinates and int64 times; simplified
 drawings load as int32 (int64 if the numbers need it) unless they hold fractions (float64).
@@ -36,7 +40,6 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -44,10 +47,10 @@ import numpy as np
 from strokedelta._files import open_binary_input
 from strokedelta._threads import threads_allowed
 from strokedelta._validation import check_int
-from strokedelta.exceptions import FormatError
-from strokedelta.io._ndjson_arrow import parse_arrow
+from strokedelta.exceptions import FormatError, ResourceLimitError
 from strokedelta.io._ndjson_build import ChunkState, build_drawings, meta_frame
-from strokedelta.io._ndjson_lines import BadRecord, parse_record
+from strokedelta.io._ndjson_chunks import Chunk, LongLine, read_chunks
+from strokedelta.io._ndjson_lines import BadRecord, LimitHit, parse_record
 from strokedelta.io._ndjson_scan import parse_compiled
 from strokedelta.io._ndjson_write import NdjsonWriter
 from strokedelta.io.read_report import ReadReport, check_errors, raise_or_record
@@ -57,10 +60,14 @@ from strokedelta.ragged import Ragged
 from strokedelta.sketch.drawings import META_COLUMNS, Drawings
 from strokedelta.sketch.formats import flatten_polylines
 
-__all__ = ["DEFAULT_CHUNK", "NdjsonWriter", "iter_ndjson"]
+__all__ = ["CHUNK_BYTES", "DEFAULT_CHUNK", "NdjsonWriter", "iter_ndjson"]
 
 #: Lines per chunk when reading.
 DEFAULT_CHUNK = 20_000
+#: About how many bytes a chunk holds at most (a longer line makes a chunk of its own).
+CHUNK_BYTES = 16 << 20
+
+_Pending = tuple[Chunk | LongLine, "Future[tuple[Drawings, int] | None]"]
 
 
 def iter_ndjson(
@@ -78,90 +85,115 @@ def iter_ndjson(
     path : str or Path
         ``*.ndjson``, ``*.ndjson.gz`` or ``-`` (stdin).
     chunk_size : int
-        Lines per chunk (memory is bounded by one chunk).
+        Lines per chunk (memory is bounded by one chunk, at most about 16 MiB of text).
     errors : {"raise", "skip"}
         Stop at the first bad line (FormatError naming file and line) or skip bad lines,
-        counting them in ``report``.
+        counting them in ``report``. A line over a limit of ``limits`` is a bad line
+        (ResourceLimitError); a corrupt or oversized gzip stream always stops the reading.
     report : ReadReport, optional
         Receives the skipped lines and their reasons.
+    limits : ReadLimits
+        ``max_line_bytes``, ``max_depth``, ``max_strokes`` and ``max_points`` per line;
+        ``max_decompressed_bytes`` and ``max_ratio`` for ``.gz`` files.
     """
     chunk_size = check_int("chunk_size", chunk_size, minimum=1)
     errors = check_errors(errors)
     state = ChunkState()
     name = str(path)
     # Two chunks are parsed at a time in worker threads (the compiled scanner and numpy
-    # release the GIL); results are taken in file order, and a chunk the fast parsers give
+    # release the GIL); results are taken in file order, and a chunk the fast parser gives
     # up on is re-read line by line here, in order, so errors and reports stay exact.
-    pending: deque[tuple[list[bytes], int, Future[tuple[Drawings, int] | None]]] = deque()
+    pending: deque[_Pending] = deque()
     workers = 2 if threads_allowed() else 1
-    with open_binary_input(path) as handle_, ThreadPoolExecutor(max_workers=workers) as pool:
-        first_line = 1
+    with (
+        open_binary_input(path, limits=limits) as handle,
+        ThreadPoolExecutor(max_workers=workers) as pool,
+    ):
+        items = read_chunks(
+            handle,
+            lines=chunk_size,
+            size=CHUNK_BYTES,
+            max_line_bytes=limits.max_line_bytes,
+            errors=errors,
+        )
         more = True
         while more or pending:
             if more:
-                lines = list(islice(handle_, chunk_size))
-                more = bool(lines)
-                if lines:
-                    future: Future[tuple[Drawings, int] | None] = Future()
-                    if workers > 1:
-                        future = pool.submit(_parse_fast, lines)
-                    else:  # parse here: no concurrent numba kernels
-                        future.set_result(_parse_fast(lines))
-                    pending.append((lines, first_line, future))
-                    first_line += len(lines)
+                item = next(items, None)
+                more = item is not None
+                if isinstance(item, Chunk) and item.data.isspace():
+                    continue  # blank lines only: nothing to parse
+                if item is not None:
+                    pending.append((item, _submit(pool, workers, item, limits)))
             if pending and (len(pending) >= workers or not more):
-                lines_, start, future = pending.popleft()
-                chunk = _take(future.result(), lines_, start, name, state, errors, report)
+                item_, future = pending.popleft()
+                chunk = _take(item_, future.result(), name, state, errors, report, limits)
                 if chunk is not None and len(chunk):
                     yield chunk
 
 
+def _submit(
+    pool: ThreadPoolExecutor, workers: int, item: Chunk | LongLine, limits: ReadLimits
+) -> Future[tuple[Drawings, int] | None]:
+    """Start the fast parse of a chunk (in a worker when threads may run)."""
+    if workers > 1 and isinstance(item, Chunk):
+        return pool.submit(_parse_fast, item, limits)
+    future: Future[tuple[Drawings, int] | None] = Future()
+    future.set_result(_parse_fast(item, limits))  # here: no concurrent numba kernels
+    return future
+
+
 def _take(
+    item: Chunk | LongLine,
     fast: tuple[Drawings, int] | None,
-    lines: list[bytes],
-    first_line: int,
     path: str,
     state: ChunkState,
     errors: str,
     report: ReadReport | None,
+    limits: ReadLimits,
 ) -> Drawings | None:
     """Accept a fast parse that agrees with the file so far, else parse line by line."""
+    if isinstance(item, LongLine):
+        what = f"line has more than {limits.max_line_bytes} bytes"
+        error = ResourceLimitError(
+            what, limit="max_line_bytes", value=limits.max_line_bytes, path=path, line=item.line
+        )
+        raise_or_record(error, errors, report)
+        return None
     if fast is not None and state.width in (None, fast[1]):
         state.width = fast[1]
         return fast[0]
-    return _parse_slow(lines, first_line, path, state, errors, report)
+    return _parse_slow(item, path, state, errors, report, limits)
 
 
-def _parse_fast(lines: list[bytes]) -> tuple[Drawings, int] | None:
-    """Parse a chunk with the compiled scanner, else pyarrow: (drawings, strokes' width)."""
+def _parse_fast(item: Chunk | LongLine, limits: ReadLimits) -> tuple[Drawings, int] | None:
+    """Parse a chunk with the compiled scanner: (drawings, strokes' width), or None."""
+    if isinstance(item, LongLine):
+        return None
     state = ChunkState()
-    data = b"".join(lines)
-    for parse in (parse_compiled, parse_arrow):
-        fast = parse(data, lines, state)
-        if fast is not None and state.width is not None:
-            return fast, state.width
+    fast = parse_compiled(item.data, item.n_lines, state, limits)
+    if fast is not None and state.width is not None:
+        return fast, state.width
     return None
 
 
 def _parse_slow(
-    lines: list[bytes],
-    first_line: int,
+    item: Chunk,
     path: str,
     state: ChunkState,
     errors: str,
     report: ReadReport | None,
+    limits: ReadLimits,
 ) -> Drawings | None:
     """Parse a chunk line by line: the exact line and reason of every bad line."""
     drawings: list[Any] = []
     meta: dict[str, list[Any]] = {c: [] for c in META_COLUMNS}
-    for number, line in enumerate(lines, start=first_line):
-        problem = None
+    lines = item.data.split(b"\n")[: item.n_lines]
+    for number, line in enumerate(lines, start=item.first_line):
         try:
-            record = parse_record(line, state.width)
+            record = parse_record(line, state.width, limits)
         except BadRecord as exc:
-            problem = FormatError(str(exc), path=path, line=number)
-        if problem is not None:
-            raise_or_record(problem, errors, report)
+            raise_or_record(_line_error(exc, path, number, limits), errors, report)
             continue
         if record is None:
             continue
@@ -175,6 +207,14 @@ def _parse_slow(
     if flat.points.dtype.kind == "i" and flat.time is not None:
         flat.points = flat.points.astype(np.float64)
     return build_drawings(flat, meta_frame(meta))
+
+
+def _line_error(exc: BadRecord, path: str, line: int, limits: ReadLimits) -> FormatError:
+    if isinstance(exc, LimitHit):
+        return ResourceLimitError(
+            exc.what, limit=exc.limit, value=getattr(limits, exc.limit), path=path, line=line
+        )
+    return FormatError(str(exc), path=path, line=line)
 
 
 def _no_drawings(path: Any) -> Drawings:

@@ -4,9 +4,11 @@ Each key is a 1-D object array of stroke-3 ``(n, 3)`` arrays (int16, or float64 
 file). Object arrays are stored as pickles, and ``np.load(allow_pickle=True)`` runs whatever
 callable a pickle names. This reader never does: it opens the zip itself, parses every
 ``.npy`` header, and unpickles object arrays with :class:`SafeUnpickler`, whose ``find_class``
-admits only the few numpy names that rebuild plain arrays. Anything else raises
+admits only the few names that numpy's array pickles use, each replaced by a checker of the
+exact arguments numpy writes (:mod:`strokedelta.io._npz_pickle`). Anything else raises
 :class:`~strokedelta.UnsafeFileError` naming the file, the key and the forbidden global,
-before anything is called.
+before anything is called. Members are read in bounded pieces, checked against the limits
+and against the sizes their headers declare (:mod:`strokedelta.io._npz_zip`).
 
 Writing produces int16 elements (refusing values that do not fit, with the range found) or
 float64 elements for float data, pickled so that both this reader and magenta's
@@ -40,9 +42,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from strokedelta._files import cannot_open
 from strokedelta._validation import check_choice, check_int
-from strokedelta.exceptions import FormatError, UnsafeFileError, ValidationError
+from strokedelta.exceptions import FormatError, ValidationError
+from strokedelta.io._npz_pickle import ALLOWED_GLOBALS, SafeUnpickler
+from strokedelta.io._npz_zip import open_npz, read_split
 from strokedelta.io.read_report import ReadReport, check_errors, raise_or_record
 from strokedelta.io.registry import DrawingsFormat, in_chunks, register
 from strokedelta.limits import DEFAULT_LIMITS, ReadLimits
@@ -55,84 +58,8 @@ __all__ = ["ALLOWED_GLOBALS", "DEFAULT_CHUNK", "NpzWriter", "SafeUnpickler", "it
 #: Drawings per chunk when reading (the file is read whole; chunks are slices of it).
 DEFAULT_CHUNK = 100_000
 
+#: numpy's own array constructor, named in the pickles this module writes.
 _RECONSTRUCT = np._core.multiarray._reconstruct  # type: ignore[attr-defined]
-
-#: The only globals a pickle may name: enough to rebuild numpy arrays and dtypes.
-ALLOWED_GLOBALS: dict[tuple[str, str], Any] = {
-    ("numpy.core.multiarray", "_reconstruct"): _RECONSTRUCT,
-    ("numpy._core.multiarray", "_reconstruct"): _RECONSTRUCT,
-    ("numpy", "ndarray"): np.ndarray,
-    ("numpy", "dtype"): np.dtype,
-}
-
-
-class SafeUnpickler(pickle.Unpickler):
-    """An unpickler that builds numpy arrays and refuses every other global.
-
-    Parameters
-    ----------
-    file : binary file
-        The pickle stream.
-    where : str
-        ``"FILE, key KEY"``, used in the error message.
-
-    Examples
-    --------
-    >>> import io, pickle, os
-    >>> evil = pickle.dumps(os.getcwd)
-    >>> SafeUnpickler(io.BytesIO(evil), "x.npz, key train").load()
-    Traceback (most recent call last):
-    ...
-    strokedelta.exceptions.UnsafeFileError: x.npz, key train: refusing to load: the pickle asks
-        for posix.getcwd, which could run code; only numpy arrays are allowed
-    """
-
-    def __init__(self, file: Any, where: str) -> None:
-        super().__init__(file, encoding="latin1")
-        self.where = where
-
-    def find_class(self, module: str, name: str) -> Any:
-        try:
-            return ALLOWED_GLOBALS[(module, name)]
-        except KeyError:
-            raise UnsafeFileError(
-                f"refusing to load: the pickle asks for {module}.{name}, which could run "
-                "code; only numpy arrays are allowed",
-                path=self.where,
-            ) from None
-
-    def persistent_load(self, pid: Any) -> Any:
-        raise UnsafeFileError("refusing to load: the pickle uses persistent ids", path=self.where)
-
-
-def _read_member(archive: zipfile.ZipFile, member: str, where: str) -> np.ndarray:
-    """One ``.npy`` member: numeric arrays read directly, object arrays via SafeUnpickler."""
-    with archive.open(member) as raw:
-        data = io.BytesIO(raw.read())
-    try:
-        version = np.lib.format.read_magic(data)
-        if version == (1, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_1_0(data)
-        else:
-            shape, fortran, dtype = np.lib.format.read_array_header_2_0(data)
-    except (ValueError, SyntaxError) as exc:
-        raise FormatError(f"not a valid .npy member: {exc}", path=where) from None
-    if dtype.hasobject:
-        try:
-            array = SafeUnpickler(data, where).load()
-        except UnsafeFileError:
-            raise
-        except Exception as exc:  # corrupt pickles raise many types
-            raise FormatError(f"corrupt pickle: {type(exc).__name__}: {exc}", path=where) from None
-        if not isinstance(array, np.ndarray):
-            raise FormatError(f"expected an array; got {type(array).__name__}", path=where)
-        return array
-    count = int(np.prod(shape))
-    buffer = data.read(count * dtype.itemsize)
-    if len(buffer) != count * dtype.itemsize:
-        raise FormatError("array data is truncated", path=where)
-    array = np.frombuffer(buffer, dtype=dtype)
-    return array.reshape(shape[::-1]).T if fortran else array.reshape(shape)
 
 
 def _split_drawings(
@@ -145,29 +72,21 @@ def _split_drawings(
             f"got {array.dtype} {array.shape}",
             path=path,
         )
-    try:
-        values = np.concatenate(list(array)) if len(array) else np.zeros((0, 3), np.int16)
-        fast = values.ndim == 2 and values.shape[1] == 3 and values.dtype.kind in "iuf"
-    except (ValueError, TypeError):
-        fast = False
-    if fast:
-        keep = np.arange(len(array))
-    else:
-        shapes_ok = np.fromiter(map(_is_stroke3, array), dtype=bool, count=len(array))
-        keep = np.flatnonzero(shapes_ok)
-        for i in np.flatnonzero(~shapes_ok).tolist():
-            got = array[i]
-            what = f"{got.dtype} {got.shape}" if isinstance(got, np.ndarray) else type(got).__name__
-            raise_or_record(
-                FormatError(
-                    f"key {key}: expected an (n, 3) numeric array; got {what}", path=path, record=i
-                ),
-                errors,
-                report,
-            )
-        good = list(array[keep])
-        values = np.concatenate(good) if good else np.zeros((0, 3), np.int16)
-    lengths = np.fromiter(map(len, array[keep]), dtype=np.int64, count=len(keep))
+    shapes_ok = np.fromiter(map(_is_stroke3, array), dtype=bool, count=len(array))
+    keep = np.flatnonzero(shapes_ok)
+    for i in np.flatnonzero(~shapes_ok).tolist():
+        got = array[i]
+        what = f"{got.dtype} {got.shape}" if isinstance(got, np.ndarray) else type(got).__name__
+        raise_or_record(
+            FormatError(
+                f"key {key}: expected an (n, 3) numeric array; got {what}", path=path, record=i
+            ),
+            errors,
+            report,
+        )
+    good = list(array[keep])
+    lengths = np.fromiter(map(len, good), dtype=np.int64, count=len(good))
+    values = np.concatenate(good) if good else np.zeros((0, 3), np.int16)
     return Ragged(values, offsets_from_lengths(lengths)), keep
 
 
@@ -178,6 +97,23 @@ def _is_stroke3(item: Any) -> bool:
         and item.shape[1] == 3
         and item.dtype.kind in "iuf"
     )
+
+
+def _check_limits(
+    strokes: Ragged, kept: np.ndarray, path: str, key: str, limits: ReadLimits
+) -> None:
+    """Refuse a drawing with more points or strokes (pen-up rows) than ``limits`` allow."""
+    lengths = strokes.lengths
+    ups = np.concatenate([[0], np.cumsum(strokes.values[:, 2] == 1)])
+    per_drawing = {
+        "max_points": (lengths, "points"),
+        "max_strokes": (ups[strokes.offsets[1:]] - ups[strokes.offsets[:-1]], "strokes"),
+    }
+    for name, (counts, noun) in per_drawing.items():
+        if len(counts) and counts.max() > getattr(limits, name):
+            i = int(np.argmax(counts > getattr(limits, name)))
+            text = f"key {key}: drawing has {int(counts[i])} {noun}"
+            limits.check(name, int(counts[i]), text, path=path, record=int(kept[i]))
 
 
 def iter_npz(
@@ -202,9 +138,13 @@ def iter_npz(
         Drawings per chunk (the file is read whole; chunks are slices of it).
     errors : {"raise", "skip"}
         Stop at (or skip and count) drawings that are not ``(n, 3)`` arrays, hold pen values
-        other than 0 / 1, NaN / infinity, or no points.
+        other than 0 / 1, NaN / infinity, or no points. A broken archive or member is an
+        error either way.
     report : ReadReport, optional
         Receives the skipped drawings and their reasons.
+    limits : ReadLimits
+        Each member's declared and actual size (``max_decompressed_bytes``, ``max_ratio``),
+        its pickle (``max_pickle_bytes``), and each drawing (``max_points``, ``max_strokes``).
 
     Yields
     ------
@@ -218,25 +158,28 @@ def iter_npz(
     FileAccessError
         The file cannot be opened.
     FormatError
-        Not a zip, a malformed member, or a bad drawing (naming key and record).
+        Not a zip, a malformed member (bad CRC, lying size, encrypted, unknown compression,
+        duplicate name, truncated), or a bad drawing (naming key and record).
+    ResourceLimitError
+        A member, its pickle or a drawing is over a limit.
     """
     chunk_size = check_int("chunk_size", chunk_size, minimum=1)
     errors = check_errors(errors)
     if split is not None:
         check_choice("split", split, SPLITS)
-    yield from in_chunks(_read_npz(str(path), split, errors, report), chunk_size)
+    yield from in_chunks(_read_npz(str(path), split, errors, report, limits), chunk_size)
 
 
-def _read_npz(name: str, split: str | None, errors: str, report: ReadReport | None) -> Drawings:
+def _read_npz(
+    name: str,
+    split: str | None,
+    errors: str,
+    report: ReadReport | None,
+    limits: ReadLimits = DEFAULT_LIMITS,
+) -> Drawings:
     """Read the splits of a Sketch-RNN ``.npz`` (all present, or ``split``) into one Drawings."""
-    try:
-        archive = zipfile.ZipFile(name)
-    except zipfile.BadZipFile as exc:
-        raise FormatError(f"cannot open as .npz: {exc}", path=name) from None
-    except OSError as exc:
-        raise cannot_open(exc, name) from None
-    with archive:
-        members = {m[:-4]: m for m in archive.namelist() if m.endswith(".npy")}
+    with open_npz(name) as archive:
+        members = {i.filename[:-4]: i for i in archive.infolist() if i.filename.endswith(".npy")}
         keys = [split] if split is not None else [k for k in SPLITS if k in members]
         if not keys or any(k not in members for k in keys):
             raise FormatError(
@@ -245,24 +188,36 @@ def _read_npz(name: str, split: str | None, errors: str, report: ReadReport | No
                 else f"has no key {split!r}; keys are {sorted(members)}",
                 path=name,
             )
-        parts = []
-        for key in keys:
-            array = _read_member(archive, members[key], f"{name}, key {key}")
-            strokes, kept = _split_drawings(array, name, key, errors, report)
-            bad, messages = stroke3_problems(strokes, allow_empty=False)
-            for i, message in zip(bad.tolist(), messages):
-                raise_or_record(
-                    FormatError(f"key {key}: {message}", path=name, record=int(kept[i])),
-                    errors,
-                    report,
-                )
-            if len(bad):
-                mask = np.ones(len(strokes), dtype=bool)
-                mask[bad] = False
-                strokes = strokes[mask]
-            meta = pd.DataFrame({"split": pd.Series([key] * len(strokes), dtype="str")})
-            parts.append(Drawings(strokes, meta))
+        parts = [
+            _read_key(archive, members[key], name, key, errors, report, limits) for key in keys
+        ]
     return parts[0] if len(parts) == 1 else Drawings.concat(parts)
+
+
+def _read_key(
+    archive: Any,
+    info: Any,
+    name: str,
+    key: str,
+    errors: str,
+    report: ReadReport | None,
+    limits: ReadLimits,
+) -> Drawings:
+    """One split: its member read and checked, bad drawings raised or skipped."""
+    array = read_split(archive, info, name, key, limits)
+    strokes, kept = _split_drawings(array, name, key, errors, report)
+    _check_limits(strokes, kept, name, key, limits)
+    bad, messages = stroke3_problems(strokes, allow_empty=False)
+    for i, message in zip(bad.tolist(), messages):
+        raise_or_record(
+            FormatError(f"key {key}: {message}", path=name, record=int(kept[i])), errors, report
+        )
+    if len(bad):
+        mask = np.ones(len(strokes), dtype=bool)
+        mask[bad] = False
+        strokes = strokes[mask]
+    meta = pd.DataFrame({"split": pd.Series([key] * len(strokes), dtype="str")})
+    return Drawings(strokes, meta)
 
 
 # ----------------------------------------------------------------------------- writing

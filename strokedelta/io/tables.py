@@ -24,17 +24,18 @@ from __future__ import annotations
 import gzip
 import io
 import os
-import re
 import sys
-import zlib
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from strokedelta._files import atomic_path, cannot_open, open_text_input, suffix_of
-from strokedelta.exceptions import FileAccessError, FormatError
+from strokedelta._files import atomic_path, suffix_of
+from strokedelta.exceptions import FormatError
+from strokedelta.io._csv_checked import read_csv_checked
+from strokedelta.io._parquet_table import read_parquet_table
+from strokedelta.limits import DEFAULT_LIMITS, ReadLimits
 
 __all__ = [
     "TABLE_SUFFIXES",
@@ -47,8 +48,6 @@ __all__ = [
 
 TABLE_SUFFIXES = {".csv": "csv", ".csv.gz": "csv", ".parquet": "parquet", "-": "csv"}
 """Recognised extensions and their format (``-`` is CSV on stdin / stdout)."""
-
-_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
 def _name(path: str | os.PathLike[str]) -> str:
@@ -88,52 +87,24 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
-def _read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
-    name = _name(path)
-    try:
-        with open_text_input(path) as handle:
-            return pd.read_csv(handle)
-    except pd.errors.EmptyDataError:
-        raise FormatError("is empty (a CSV table needs a header row)", path=name) from None
-    except pd.errors.ParserError as exc:
-        match = _FIELDS.search(str(exc))
-        if match:
-            want, line, saw = match.groups()
-            message = f"malformed CSV: expected {want} fields, saw {saw}"
-            raise FormatError(message, path=name, line=int(line)) from None
-        raise FormatError(f"malformed CSV: {_first_line(exc)}", path=name) from None
-    except UnicodeDecodeError:
-        raise FormatError("is not UTF-8 text", path=name) from None
-    except FileAccessError:
-        raise
-    except (EOFError, zlib.error, OSError) as exc:
-        raise FormatError(f"cannot read file: {_first_line(exc)}", path=name) from None
-
-
-def _read_parquet(path: str | os.PathLike[str]) -> pd.DataFrame:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    name = _name(path)
-    try:
-        with open(path, "rb") as handle:
-            table = pq.read_table(handle)
-    except OSError as exc:
-        raise cannot_open(exc, name) from None
-    except pa.ArrowException as exc:
-        raise FormatError(
-            f"is not a readable Parquet file: {_first_line(exc)}", path=name
-        ) from None
-    return table.to_pandas()
-
-
-def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
+def read_table(path: str | os.PathLike[str], *, limits: ReadLimits | None = None) -> pd.DataFrame:
     """Read a ``.csv``, ``.csv.gz`` or ``.parquet`` table, or CSV from stdin for ``-``.
+
+    The file is checked as it is read, in bounded memory: CSV text must be UTF-8 without NUL
+    bytes, with lines of at most ``limits.max_line_bytes``, a header of at most
+    ``limits.max_columns`` distinct names and no row longer than the header (see
+    :mod:`strokedelta.io._csv_checked`); a ``.csv.gz`` may expand to at most
+    ``limits.max_decompressed_bytes`` and ``limits.max_ratio`` times its size, and so may a
+    Parquet file's row groups, read one at a time after its footer is checked (see
+    :mod:`strokedelta.io._parquet_table`). Rows with fewer fields than the header get empty
+    cells (``NaN``).
 
     Parameters
     ----------
     path : str or path-like
         The file; its extension picks the format.
+    limits : ReadLimits, optional
+        The limits to enforce (default :data:`~strokedelta.limits.DEFAULT_LIMITS`).
 
     Returns
     -------
@@ -143,8 +114,13 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     Raises
     ------
     FormatError
-        Unknown extension, a file that cannot be opened or decompressed, malformed CSV (naming
-        the line) or a file that is not Parquet.
+        Unknown extension, a file that cannot be decompressed, malformed CSV (naming the line),
+        a file that is not Parquet, a corrupt row group (naming it) or broken ``pandas``
+        metadata.
+    ResourceLimitError
+        A line, the columns or the decompressed data over ``limits`` (a FormatError too).
+    FileAccessError
+        The file does not exist, cannot be opened or is not a regular file.
 
     Examples
     --------
@@ -156,9 +132,10 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     1  a  3
     >>> sys.stdin = saved
     """
+    limits = DEFAULT_LIMITS if limits is None else limits
     if table_format(path) == "parquet":
-        return _read_parquet(path)
-    return _read_csv(path)
+        return read_parquet_table(path, limits)
+    return read_csv_checked(path, limits)
 
 
 def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:

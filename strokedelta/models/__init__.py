@@ -1,10 +1,11 @@
 """Linear regressors on deltas and on absolute values, for tables and for drawings.
 
-Every model is sklearn-shaped (``fit`` returns self, ``predict`` answers in absolute units as
-numpy) and is saved with ``model.save(path)`` / :func:`load_model` (safetensors + JSON, never
-unpickled). :class:`TableRegressor` and :class:`NextStepRegressor` are the shared bases of the
-models of tables and of drawings; :func:`resolve_device` turns a ``device`` parameter into the
-torch device the models train on.
+Every model is a scikit-learn estimator (``BaseEstimator``: ``fit`` returns self, ``clone`` and
+``get_params`` work, ``predict`` answers in absolute units as numpy) and is saved with
+``model.save(path)`` / :func:`load_model` (safetensors + JSON, never unpickled).
+:class:`TableRegressor` and :class:`NextStepRegressor` are the shared bases of the models of
+tables and of drawings; :func:`resolve_device` turns a ``device`` parameter into the torch device
+the models train on.
 
 Examples
 --------

@@ -1,17 +1,21 @@
-"""What every strokedelta model shares: sklearn-style parameters, fitted checks, saving.
+"""What every strokedelta model shares: scikit-learn's estimator base, fitted checks, saving.
 
-The models do not subclass scikit-learn's ``BaseEstimator`` (scikit-learn is only a test
-dependency), so :class:`ModelBase` implements ``get_params`` / ``set_params`` itself from the
-``__init__`` signature, which is what ``sklearn.base.clone`` and grid searches rely on. Every
-concrete subclass registers itself in :mod:`~strokedelta.models.registry` when it is defined,
-which is what lets :func:`~strokedelta.models.load_model` build it from a file.
+:class:`ModelBase` is a ``sklearn.base.BaseEstimator``: ``get_params`` / ``set_params``, ``clone``,
+the tags, ``repr`` and the HTML repr come from scikit-learn, from the ``__init__`` signature
+(every parameter is keyword-only and stored as it is). ``set_params`` also names a wrong
+parameter in strokedelta's message shape. Every concrete subclass registers itself in
+:mod:`~strokedelta.models.registry` when it is defined, which is what lets
+:func:`~strokedelta.models.load_model` build it from a file.
 
 Examples
 --------
+>>> from sklearn.base import clone
 >>> from strokedelta.models import DeltaLinearRegressor
 >>> model = DeltaLinearRegressor(lr=0.1)
 >>> model.get_params()["lr"], model.set_params(epochs=3).epochs
 (0.1, 3)
+>>> clone(model)
+DeltaLinearRegressor(epochs=3)
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import os
 from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 from strokedelta._validation import (
     check_choice,
@@ -28,7 +33,7 @@ from strokedelta._validation import (
     check_int,
     check_is_fitted,
     check_number,
-    fail,
+    check_param_names,
 )
 from strokedelta.models._optimizers import OPTIMIZERS
 from strokedelta.models._solvers import SOLVERS
@@ -39,8 +44,8 @@ from strokedelta.models.registry import register_model
 __all__ = ["ModelBase"]
 
 
-class ModelBase:
-    """Parameters from ``__init__``, fitted-state bookkeeping and save/load hooks."""
+class ModelBase(BaseEstimator):
+    """scikit-learn's estimator base plus fitted-state bookkeeping and save/load hooks."""
 
     # constructor parameters every trainable model has
     solver: str
@@ -74,6 +79,7 @@ class ModelBase:
 
     @classmethod
     def _param_names(cls) -> list[str]:
+        """The constructor parameters in signature order (what a model file stores)."""
         signature = inspect.signature(cls.__init__)
         return [
             name
@@ -81,30 +87,11 @@ class ModelBase:
             if name != "self" and param.kind == param.KEYWORD_ONLY
         ]
 
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """The constructor parameters as a dict (``deep`` is accepted for sklearn)."""
-        return {name: getattr(self, name) for name in self._param_names()}
-
-    def set_params(self, **params: Any) -> ModelBase:
-        """Set constructor parameters by name; unknown names are an error. Returns self."""
-        valid = self._param_names()
-        for name, value in params.items():
-            if name not in valid:
-                raise fail("parameter", "be one of " + ", ".join(valid), repr(name))
-            setattr(self, name, value)
-        return self
-
-    def __repr__(self) -> str:
-        defaults = {
-            name: param.default
-            for name, param in inspect.signature(type(self).__init__).parameters.items()
-        }
-        changed = [
-            f"{name}={value!r}"
-            for name, value in self.get_params().items()
-            if not (isinstance(value, type(defaults.get(name))) and value == defaults.get(name))
-        ]
-        return f"{type(self).__name__}({', '.join(changed)})"
+    def set_params(self, **params: Any) -> Any:
+        """Set constructor parameters by name (scikit-learn's); an unknown name is a
+        ValidationError naming the valid ones. Returns self."""
+        check_param_names(self, params)
+        return super().set_params(**params)
 
     # ----------------------------------------------------------------- fitted state
     def _fitted_names(self) -> list[str]:

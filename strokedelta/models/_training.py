@@ -6,9 +6,9 @@ mean-squared-error loss, so the gradient of a minibatch is written in closed for
 :mod:`~strokedelta.models._optimizers` (which follow ``torch.optim.SGD`` / ``torch.optim.Adam``
 step for step): a handful of in-place torch ops per step, in inference mode, on one CPU thread
 (the ops are tiny). There is no ``DataLoader``: each epoch draws one ``torch.randperm``, gathers
-the packed ``[X | Y]`` rows once, and slices contiguous minibatches from the permuted tensor; the
-residual of a block is one matmul with ``[W / sx; -1 / sy]``, so scaled training never rescales
-the data.
+the packed ``[X | Y]`` rows once (into one buffer, with a prefetching gather on the CPU), and
+slices contiguous minibatches from the permuted tensor; the residual of a block is one matmul
+with ``[W / sx; -1 / sy]``, so scaled training never rescales the data.
 
 A loss that turns non-finite, or grows more than :data:`EXPLODE_FACTOR` times above the first
 epoch's, stops training with :class:`~strokedelta.exceptions.TrainingDivergedError`.
@@ -37,6 +37,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from strokedelta._kernels import gather_rows
 from strokedelta._validation import check_choice
 from strokedelta.exceptions import TrainingDivergedError
 from strokedelta.models._optimizers import OPTIMIZERS, Adam, Sgd, make_optimizer
@@ -265,6 +266,15 @@ def _run_epoch(
     return float(problem.batch_losses.double().sum()) / (problem.packed.shape[0] * q)
 
 
+def _shuffle(packed: torch.Tensor, order: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+    """``packed[order]`` into ``out``: on the CPU a prefetching, threaded gather of the rows
+    (the same copy as ``index_select``, two to three times faster on rows in random order)."""
+    if packed.device.type != "cpu":
+        return torch.index_select(packed, 0, order.to(packed.device), out=out)
+    gather_rows(packed.numpy(), order.numpy(), out.numpy())
+    return out
+
+
 def _train(
     problem: _Problem,
     bar: Any,
@@ -281,11 +291,15 @@ def _train(
     steps_per_epoch = len(problem.loss_slots)
     losses: list[float] = []
     first: float | None = None
+    shuffled: torch.Tensor | None = None  # one buffer for every epoch's shuffled rows
     for epoch in bar:
         if epoch == 0 and not shuffle_first:
             epoch_rows = packed
         else:
-            epoch_rows = packed.index_select(0, torch.randperm(n, generator=gen).to(packed.device))
+            order = torch.randperm(n, generator=gen)
+            if shuffled is None:
+                shuffled = torch.empty_like(packed)
+            epoch_rows = _shuffle(packed, order, shuffled)
         loss = _run_epoch(problem, epoch_rows, optimiser, rate_of, epoch * steps_per_epoch)
         if not math.isfinite(loss) or (first is not None and loss > EXPLODE_FACTOR * first):
             raise diverged(epoch + 1, loss, first)

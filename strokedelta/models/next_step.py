@@ -75,7 +75,10 @@ _Model = TypeVar("_Model", bound="NextStepRegressor")
 class NextStepRegressor(ModelBase, abstract=True):
     """Shared fitting, prediction and rollout of the next-step models on drawings.
 
-    ``isinstance(model, NextStepRegressor)`` tells a model of drawings from one of tables.
+    ``isinstance(model, NextStepRegressor)`` tells a model of drawings from one of tables. They
+    are scikit-learn estimators that learn from the drawings alone (``fit(drawings, y=None)``,
+    so they end a ``Pipeline`` after :class:`~strokedelta.sketch.ScaleNormalizer`); their tags
+    say that their input is not a 2-D array and that they need no target.
     """
 
     _absolute: ClassVar[bool] = False
@@ -94,8 +97,16 @@ class NextStepRegressor(ModelBase, abstract=True):
     scale_y_: np.ndarray
     n_windows_: int
 
-    def fit(self: _Model, drawings: Drawings | Ragged) -> _Model:
-        """Fit on every pen-down continuation of every drawing.
+    def __sklearn_tags__(self) -> Any:
+        """Input: drawings (stroke-3 ``Drawings`` or ``Ragged``), not a 2-D array; no target."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.target_tags.required = False
+        return tags
+
+    def fit(self: _Model, drawings: Drawings | Ragged, y: Any = None) -> _Model:
+        """Fit on every pen-down continuation of every drawing (``y`` is ignored: the targets
+        are the drawings' own next points).
 
         Raises
         ------

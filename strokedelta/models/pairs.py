@@ -11,9 +11,12 @@ Two pairings, both shift invariant (a constant added to every row cancels in a d
   the whole spread of the group, so the slope is estimated about as well as least squares on
   the levels (within ~1% RMSE measured), and the pairs come out in random order.
 
-A group of ``m`` rows gives ``m - 1`` pairs. The gather and the difference run in one fused,
-parallel numba pass over the flat arrays in float64 (no Python loop per row or per group); the
-result equals ``to_deltas(values[order], offsets)`` without each group's first row.
+A group of ``m`` rows gives ``m - 1`` pairs. The gather and the difference run in one fused
+numba pass over the flat arrays in float64 (no Python loop per row or per group), in fixed chunks
+of rows shared out between threads when the batch is large; a small batch goes to an equivalent
+numpy pass while the kernel is not loaded (a first ``fit`` on a few thousand rows pays no
+compilation). The result equals ``to_deltas(values[order], offsets)`` without each group's first
+row, with the same bits on every path.
 
 Examples
 --------
@@ -32,6 +35,14 @@ import numba
 import numpy as np
 import pandas as pd
 
+from strokedelta._kernels import (
+    PREFETCH_AHEAD,
+    array_type,
+    jit_kernel,
+    prefetch,
+    run_chunks,
+    threads_for,
+)
 from strokedelta._validation import check_choice, fail
 from strokedelta.ragged import group_order
 
@@ -41,16 +52,24 @@ PAIRINGS = ("random", "consecutive")
 _CHUNK = 16384
 
 
-@numba.njit(cache=True, parallel=True, nogil=True)
-def _pair_kernel(
-    x: np.ndarray,
-    y: np.ndarray,
-    order: np.ndarray,
-    offsets: np.ndarray,
-    out: np.ndarray,
-    stats: np.ndarray,
-) -> None:  # pragma: no cover - compiled
-    """Differences of neighbours in ``order`` within (non-empty) groups, in one pass.
+def _pair_signature(dtype: Any) -> Any:
+    rows = array_type(np.float64, 2, readonly=True)
+    index = array_type(np.int64, readonly=True)
+    return numba.void(
+        rows,
+        rows,
+        index,
+        index,
+        array_type(dtype, 2),
+        array_type(np.float64, 3),
+        numba.int64,
+        numba.int64,
+    )
+
+
+@jit_kernel(f4=_pair_signature(np.float32), f8=_pair_signature(np.float64))
+def _pair_kernel(x, y, order, offsets, out, stats, c0, c1):  # pragma: no cover - compiled
+    """Differences of neighbours in ``order`` within (non-empty) groups, chunks ``c0 .. c1 - 1``.
 
     ``stats[c, 0]`` receives chunk ``c``'s sums of squares of the differences and
     ``stats[c, 1]`` the sums of its rows (for the column means), per column of ``[x | y]``.
@@ -58,12 +77,15 @@ def _pair_kernel(
     n = order.shape[0]
     p = x.shape[1]
     q = y.shape[1]
-    n_chunks = (n + _CHUNK - 1) // _CHUNK
-    for c in numba.prange(n_chunks):
+    for c in range(c0, c1):
         start = c * _CHUNK
         stop = min(n, start + _CHUNK)
         g = np.searchsorted(offsets, start, side="right") - 1
         for i in range(start, stop):
+            if i + PREFETCH_AHEAD < n:
+                ahead = order[i + PREFETCH_AHEAD]
+                prefetch(x, ahead)  # type: ignore[call-arg]
+                prefetch(y, ahead)
             while offsets[g + 1] <= i:
                 g += 1
             a = order[i]
@@ -83,6 +105,61 @@ def _pair_kernel(
                 d = y[b, j] - y[a, j]
                 out[row, p + j] = d
                 stats[c, 0, p + j] += d * d
+
+
+def _running_total(values: np.ndarray) -> np.ndarray:
+    """Column sums added strictly in row order from 0.0, as the kernel adds them."""
+    start = np.zeros((1, values.shape[1]))
+    return np.add.accumulate(np.concatenate([start, values]), axis=0)[-1]
+
+
+def _pairs_numpy(
+    x: np.ndarray,
+    y: np.ndarray,
+    order: np.ndarray,
+    offsets: np.ndarray,
+    out: np.ndarray,
+    stats: np.ndarray,
+) -> None:
+    """The kernel's results for one chunk (``n <= _CHUNK``), bit for bit, in numpy."""
+    rows = np.concatenate([x[order], y[order]], axis=1)
+    last = np.zeros(len(order), dtype=bool)
+    last[offsets[1:][np.diff(offsets) > 0] - 1] = True
+    pair = ~last[:-1]
+    diffs = rows[1:][pair] - rows[:-1][pair]
+    out[...] = diffs
+    stats[0, 0] = _running_total(diffs * diffs)
+    stats[0, 1] = _running_total(rows)
+
+
+def _fill_pairs(
+    x: np.ndarray,
+    y: np.ndarray,
+    order: np.ndarray,
+    offsets: np.ndarray,
+    out: np.ndarray,
+    stats: np.ndarray,
+) -> None:
+    """Fill ``out`` and ``stats``: numpy for one chunk while the kernel is not loaded, else the
+    kernel over chunks, threaded when large (the chunks, and so every bit, stay the same)."""
+    key = {np.dtype(np.float32): "f4", np.dtype(np.float64): "f8"}.get(out.dtype)
+    if key is None:  # other dtypes: the float64 differences, rounded once
+        wide = np.empty(out.shape, dtype=np.float64)
+        _fill_pairs(x, y, order, offsets, wide, stats)
+        out[...] = wide
+        return
+    n = len(order)
+    if n <= _CHUNK and not _pair_kernel.wanted(key, n * out.shape[1]):
+        _pairs_numpy(x, y, order, offsets, out, stats)
+        return
+    kernel = _pair_kernel[key]
+    n_chunks = stats.shape[0]
+    threads = threads_for(n * out.shape[1])
+    run_chunks(
+        lambda c0, c1: kernel(x, y, order, offsets, out, stats, c0, c1),
+        range(n_chunks + 1) if threads > 1 else [0, n_chunks],
+        threads,
+    )
 
 
 def pair_order(
@@ -218,6 +295,6 @@ def packed_pairs(
     out = np.empty((max(0, n - n_groups), width), dtype=dtype)
     stats = np.zeros((max(1, -(-n // _CHUNK)), 2, width))
     if n:
-        _pair_kernel(x, y, order, offsets, out, stats)
+        _fill_pairs(x, y, order, offsets, out, stats)
     totals = stats.sum(axis=0)
     return PackedPairs(out, x.shape[1], totals[0], totals[1] / max(1, n))

@@ -32,18 +32,42 @@ import numpy as np
 from safetensors import safe_open
 from safetensors.numpy import save_file
 
-from strokedelta._files import atomic_path
-from strokedelta.exceptions import ModelFileError, StrokeDeltaError
+from strokedelta._files import atomic_path, check_input_file
+from strokedelta._validation import fail
+from strokedelta.exceptions import ModelFileError, StrokeDeltaError, ValidationError
+from strokedelta.models.model_checks import (
+    OPTIONAL_TENSORS,
+    array_attribute,
+    check_fitted,
+    check_param_types,
+)
 from strokedelta.models.registry import MODEL_CLASSES, model_class
 
 if TYPE_CHECKING:
     from strokedelta.models._base import ModelBase
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "MODEL_CLASSES", "load_model", "save_model"]
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "MAX_HEADER_BYTES",
+    "MODEL_CLASSES",
+    "load_model",
+    "save_model",
+]
 
 FORMAT = "strokedelta-model"
 FORMAT_VERSION = 1
 _KEY = "strokedelta"
+#: The longest safetensors header (JSON) a model file may declare, checked before reading it
+#: (safetensors' own limit; a model's header is a few KB, plus its group keys).
+MAX_HEADER_BYTES = 100_000_000
+_FOREIGN = (
+    (b"\x80\x02", "a Python pickle"),
+    (b"\x80\x03", "a Python pickle"),
+    (b"\x80\x04", "a Python pickle"),
+    (b"\x80\x05", "a Python pickle"),
+    (b"PK\x03\x04", "a zip archive (a torch .pt or numpy .npz file?)"),
+)
 
 
 def _canonical(obj: Any) -> bytes:
@@ -72,15 +96,6 @@ def _json_value(name: str, value: Any) -> Any:
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return value
     raise ModelFileError(f"cannot store attribute {name} ({type(value).__name__}) in a model file")
-
-
-def _from_json(value: Any) -> Any:
-    if isinstance(value, dict) and set(value) == {"dtype", "values"}:
-        dtype = {"int64": np.int64, "float64": np.float64, "str": object}.get(value["dtype"])
-        if dtype is None or not isinstance(value["values"], list):
-            raise ModelFileError(f"bad array attribute {value!r:.80}")
-        return np.asarray(value["values"], dtype=dtype)
-    return value
 
 
 def save_model(model: ModelBase, path: str | os.PathLike[str]) -> None:
@@ -123,16 +138,26 @@ def save_model(model: ModelBase, path: str | os.PathLike[str]) -> None:
 def load_model(path: str | os.PathLike[str]) -> ModelBase:
     """Load a model written by :func:`save_model` (or ``model.save``).
 
+    The file's first bytes are looked at before anything else is read: a pickle or a zip
+    archive (a torch ``.pt`` file) is refused unread, and the declared header length must fit
+    the file and :data:`MAX_HEADER_BYTES`. Once the digest matches, every field is checked
+    (:func:`~strokedelta.models.model_checks.check_fitted`: types, shapes, finite values,
+    agreement with the parameters).
+
     Raises
     ------
     ModelFileError
         When the file is missing or unreadable, not a safetensors file, not a strokedelta
-        model, of an unknown class or version, has invalid parameters or shapes, or does not
-        match its digest (tampered or corrupt).
+        model, of an unknown class or version, does not match its digest (tampered or
+        corrupt), or has invalid parameters or fields (naming the field).
+    FileAccessError
+        When it is not a regular file (a directory, FIFO or device).
     """
     where = str(path)
-    if not os.path.isfile(where):
+    if not os.path.exists(where):
         raise ModelFileError("no such model file", path=where)
+    check_input_file(where)
+    _check_start(where)
     try:
         with safe_open(where, framework="numpy") as handle:
             metadata = handle.metadata() or {}
@@ -143,26 +168,70 @@ def load_model(path: str | os.PathLike[str]) -> ModelBase:
     if _KEY not in metadata:
         raise ModelFileError("not a strokedelta model (no 'strokedelta' header)", path=where)
     try:
-        header = json.loads(metadata[_KEY])
+        header = json.loads(metadata[_KEY], parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise ModelFileError(f"model header is not valid JSON ({exc.msg})", path=where) from None
+    except (ValueError, RecursionError) as exc:
+        raise ModelFileError(f"model header is not valid JSON ({exc})", path=where) from None
     return _build(header, tensors, where)
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _check_start(where: str) -> None:
+    """Refuse pickles, zip archives and impossible header lengths before reading further."""
+    size = os.stat(where).st_size
+    try:
+        with open(where, "rb") as handle:
+            start = handle.read(8)
+    except OSError as exc:
+        raise ModelFileError(f"cannot read the file ({exc.strerror or exc})", path=where) from None
+    kind = next((k for magic, k in _FOREIGN if start.startswith(magic)), None)
+    if kind is not None:
+        raise ModelFileError(
+            f"not a safetensors model file (it is {kind}, which strokedelta never loads)",
+            path=where,
+        )
+    if len(start) < 8:
+        raise ModelFileError(
+            f"not a safetensors model file (only {size} bytes; a header length takes 8)",
+            path=where,
+        )
+    declared = int.from_bytes(start, "little")
+    if declared > min(size - 8, MAX_HEADER_BYTES):
+        raise ModelFileError(
+            f"not a safetensors model file (its header declares {declared} bytes; the file has "
+            f"{size - 8} after the length, and a header may have {MAX_HEADER_BYTES})",
+            path=where,
+        )
+
+
 def _build(header: Any, tensors: dict[str, np.ndarray], where: str) -> ModelBase:
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
+    if not isinstance(header, dict):
+        raise ModelFileError(
+            f"not a strokedelta model (its header is a JSON {type(header).__name__}, "
+            "not an object)",
+            path=where,
+        )
+    if header.get("format") != FORMAT:
         raise ModelFileError("not a strokedelta model (wrong format name)", path=where)
     if header.get("version") != FORMAT_VERSION:
         raise ModelFileError(
-            f"unsupported model format version {header.get('version')!r} "
+            f"unsupported model format version {header.get('version')!r:.40} "
             f"(this strokedelta reads version {FORMAT_VERSION})",
             path=where,
         )
     name = header.get("class")
     cls = cast("type[ModelBase] | None", model_class(name))
     if cls is None:
-        raise ModelFileError(f"unknown model class {name!r}", path=where)
-    if header.get("sha256") != _digest(header, tensors):
+        raise ModelFileError(f"unknown model class {name!r:.80}", path=where)
+    try:
+        digest = _digest(header, tensors)
+    except (TypeError, ValueError, RecursionError):
+        digest = None
+    if header.get("sha256") != digest:
         raise ModelFileError(
             "checksum mismatch: the model file was modified or is corrupt", path=where
         )
@@ -172,38 +241,39 @@ def _build(header: Any, tensors: dict[str, np.ndarray], where: str) -> ModelBase
         raise ModelFileError(f"parameters do not match {name}'s", path=where)
     if not isinstance(attrs, dict) or set(attrs) != set(cls._json_attrs):
         raise ModelFileError(f"fitted attributes do not match {name}'s", path=where)
-    if not isinstance(none, list) or set(tensors) | set(none) != set(cls._array_attrs):
+    if (
+        not isinstance(none, list)
+        or not all(isinstance(n, str) for n in none)
+        or set(tensors) | set(none) != set(cls._array_attrs)
+        or set(tensors) & set(none)
+    ):
         raise ModelFileError(f"tensors do not match {name}'s", path=where)
+    absent = sorted(set(none) - OPTIONAL_TENSORS)
+    if absent:
+        raise ModelFileError(f"tensor {absent[0]} is missing (every {name} has one)", path=where)
     model = cls(**params)
     try:
         model._validate_params()
+        check_param_types(model)
     except StrokeDeltaError as exc:
         raise ModelFileError(f"invalid parameters: {exc}", path=where) from None
-    for attr in cls._array_attrs:
-        value = tensors.get(attr)
-        if value is not None and value.dtype != np.float64:
-            raise ModelFileError(f"tensor {attr} must be float64; got {value.dtype}", path=where)
-        setattr(model, attr, value)
-    for attr, value in attrs.items():
-        setattr(model, attr, _from_json(value))
-    _check_shapes(model, where)
+    try:
+        _set_fields(model, cls, tensors, attrs)
+        check_fitted(model)
+    except ValidationError as exc:
+        raise ModelFileError(f"invalid fitted field: {exc}", path=where) from None
+    if np.ndim(model.intercept_) == 0 and not hasattr(model, "window"):
+        model.intercept_ = float(model.intercept_)
     return model
 
 
-def _check_shapes(model: Any, where: str) -> None:
-    coef = np.asarray(model.coef_)
-    p = model.n_features_in_
-    if not isinstance(p, int) or coef.ndim not in (1, 2) or coef.shape[-1] != p:
-        raise ModelFileError(f"coef_ of shape {coef.shape} does not fit {p!r} features", path=where)
-    q = 1 if coef.ndim == 1 else coef.shape[0]
-    intercept = np.asarray(model.intercept_)
-    if intercept.size != q or intercept.ndim != (0 if coef.ndim == 1 else 1):
-        raise ModelFileError(
-            f"intercept_ of shape {intercept.shape} does not fit coef_", path=where
-        )
-    if coef.ndim == 1:
-        model.intercept_ = float(intercept)
-    for attr, size in (("scale_x_", p), ("scale_y_", q), ("delta_bias_", q)):
-        value = getattr(model, attr, None)
-        if value is not None and value.shape != (size,):
-            raise ModelFileError(f"{attr} of shape {value.shape} must be ({size},)", path=where)
+def _set_fields(
+    model: Any, cls: type[ModelBase], tensors: dict[str, np.ndarray], attrs: dict[str, Any]
+) -> None:
+    for attr in cls._array_attrs:
+        value = tensors.get(attr)
+        if value is not None and value.dtype != np.float64:
+            raise fail(attr, "be a float64 tensor", value.dtype)
+        setattr(model, attr, value)
+    for attr, value in attrs.items():
+        setattr(model, attr, array_attribute(attr, value))

@@ -3,7 +3,11 @@ scoring and prediction into a DataFrame.
 
 :class:`TableRegressor` is what :class:`~strokedelta.models.DeltaLinearRegressor` and
 :class:`~strokedelta.models.AbsoluteLinearRegressor` have in common; they differ only in how
-``fit`` finds the weights and the intercepts.
+``fit`` finds the weights and the intercepts. It is a scikit-learn regressor
+(``RegressorMixin``): its tags say it takes dense 2-D numeric ``X`` without NaN and one or more
+targets. Unlike scikit-learn's own regressors it reads a 1-D ``X`` as one feature, and it selects
+the columns seen in ``fit`` by name from a DataFrame (so their order and any extra columns do not
+matter).
 
 Examples
 --------
@@ -17,14 +21,20 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+from sklearn.base import RegressorMixin
 
-from strokedelta._validation import check_is_fitted, check_matrix, fail
+from strokedelta._validation import (
+    check_is_fitted,
+    check_n_features,
+    check_table,
+    fail,
+)
 from strokedelta.models._base import ModelBase
 
-__all__ = ["TableRegressor", "column_names", "group_keys", "json_keys"]
+__all__ = ["TableRegressor", "column_names", "feature_names", "group_keys", "json_keys"]
 
 
-class TableRegressor(ModelBase, abstract=True):
+class TableRegressor(RegressorMixin, ModelBase, abstract=True):
     """Shared prediction, scoring and input handling of the regressors on tables."""
 
     _array_attrs: ClassVar[tuple[str, ...]] = ("coef_", "intercept_", "history_")
@@ -57,9 +67,8 @@ class TableRegressor(ModelBase, abstract=True):
             if missing:
                 raise fail("X", f"have the columns seen in fit {names}", f"missing {missing}")
             x = x[names]
-        arr = check_matrix("X", x)
-        if arr.shape[1] != self.n_features_in_:
-            raise fail("X", f"have {self.n_features_in_} features like in fit", arr.shape[1])
+        arr = check_table("X", x)
+        check_n_features(self, arr.shape[1], one_d=_ndim(x) == 1)
         return arr
 
     def _shape_output(self, values: np.ndarray) -> np.ndarray:
@@ -70,15 +79,16 @@ class TableRegressor(ModelBase, abstract=True):
         fitted attributes (set by :meth:`_finish_fit` only once training succeeded)."""
         self._validate_params()
         self._clear_fitted()
-        arr = check_matrix("X", x)
-        target = check_matrix("y", y, n_rows=arr.shape[0])
+        arr = check_table("X", x)
+        target = check_table("y", y, n_rows=arr.shape[0])
         if arr.shape[0] < 2:
-            raise fail("X", "have at least 2 rows", arr.shape[0])
+            n = arr.shape[0]
+            raise fail("X", "have at least 2 rows", f"{n} sample{'' if n == 1 else 's'}")
         inputs = {
             "n_features_in_": arr.shape[1],
-            "feature_names_in_": column_names(x),
+            "feature_names_in_": feature_names(x),
             "target_names_": column_names(y),
-            "one_d_target_": np.ndim(y) == 1,
+            "one_d_target_": _ndim(y) == 1,
         }
         return arr, target, inputs
 
@@ -96,15 +106,10 @@ class TableRegressor(ModelBase, abstract=True):
             setattr(self, name, value)
 
     def __sklearn_tags__(self) -> Any:
-        """Tags for scikit-learn's tools (``cross_val_score`` etc.); imported only when asked."""
-        from sklearn.utils import InputTags, RegressorTags, Tags, TargetTags  # test-only dep
-
-        return Tags(
-            estimator_type="regressor",
-            target_tags=TargetTags(required=True, multi_output=True, single_output=True),
-            regressor_tags=RegressorTags(),
-            input_tags=InputTags(pairwise=False),
-        )
+        """scikit-learn's regressor tags, with more than one target allowed."""
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
 
     # ------------------------------------------------------------------- public API
     def predict(self, X: Any, groups: Any = None) -> np.ndarray:
@@ -120,7 +125,7 @@ class TableRegressor(ModelBase, abstract=True):
         """Coefficient of determination R^2 of :meth:`predict` (averaged over outputs)."""
         pred = self.predict(X, groups)
         pred = pred[:, None] if pred.ndim == 1 else pred
-        target = check_matrix("y", y, n_rows=pred.shape[0])
+        target = check_table("y", y, n_rows=pred.shape[0])
         resid = ((target - pred) ** 2).sum(axis=0)
         total = ((target - target.mean(axis=0)) ** 2).sum(axis=0)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -139,7 +144,7 @@ class TableRegressor(ModelBase, abstract=True):
         """
         pred = self.predict(X, groups)
         pred = pred[:, None] if pred.ndim == 1 else pred
-        target = check_matrix("y", y, n_rows=pred.shape[0])
+        target = check_table("y", y, n_rows=pred.shape[0])
         return float(np.sqrt(np.mean((pred - target) ** 2)))
 
     def prediction_columns(self, column: str | None = None) -> list[str]:
@@ -197,6 +202,13 @@ class TableRegressor(ModelBase, abstract=True):
         return out
 
 
+def _ndim(data: Any) -> int:
+    """Dimensions of array-like ``data`` (without numpy's ``__array_function__`` dispatch)."""
+    if isinstance(data, (np.ndarray, pd.Series, pd.DataFrame)):
+        return data.ndim
+    return np.asarray(data).ndim
+
+
 def column_names(data: Any) -> list[str] | None:
     """The column names of a DataFrame, the name of a named Series, else None.
 
@@ -210,6 +222,21 @@ def column_names(data: Any) -> list[str] | None:
     if isinstance(data, pd.Series) and data.name is not None:
         return [str(data.name)]
     return None
+
+
+def feature_names(data: Any) -> list[str] | None:
+    """:func:`column_names` when every name is a string (scikit-learn's rule), else None: the
+    columns of a frame with other labels are taken by position.
+
+    Examples
+    --------
+    >>> feature_names(pd.DataFrame({"a": [1]})), feature_names(pd.DataFrame([[1, 2]]))
+    (['a'], None)
+    """
+    names = column_names(data)
+    if isinstance(data, pd.DataFrame):
+        return names if all(isinstance(c, str) for c in data.columns) else None
+    return names if isinstance(getattr(data, "name", None), str) else None
 
 
 def group_keys(groups: Any, n: int) -> np.ndarray:

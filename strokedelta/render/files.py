@@ -23,9 +23,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from strokedelta._files import suffix_of
+from strokedelta._files import check_output_is_not_input, suffix_of
 from strokedelta._validation import check_int, fail
 from strokedelta.io import ReadReport, iter_drawings
+from strokedelta.limits import ReadLimits
 from strokedelta.render._picture import parse_grid
 from strokedelta.render.png import save_png
 from strokedelta.render.svg import save_svg
@@ -74,15 +75,18 @@ def read_first_drawings(
     split: str | None = None,
     errors: str = "raise",
     report: ReadReport | None = None,
+    limits: ReadLimits | None = None,
 ) -> Drawings:
     """The first ``count`` drawings of ``source`` (reading stops once they are in).
 
-    See :func:`strokedelta.io.iter_drawings` for ``split``, ``errors`` and ``report``.
+    See :func:`strokedelta.io.iter_drawings` for ``split``, ``errors``, ``report`` and
+    ``limits``.
     """
     count = check_int("count", count, minimum=1)
     chunks: list[Drawings] = []
     have = 0
-    for chunk in iter_drawings(source, split=split, errors=errors, report=report):
+    options: dict[str, Any] = {"split": split, "errors": errors, "report": report}
+    for chunk in iter_drawings(source, limits=limits, **options):
         chunks.append(chunk)
         have += len(chunk)
         if have >= count:
@@ -101,17 +105,21 @@ def render_file(
     split: str | None = None,
     errors: str = "raise",
     report: ReadReport | None = None,
+    limits: ReadLimits | None = None,
 ) -> int:
     """Draw drawings of the file ``source`` into ``target`` (.svg or .png); return how many.
 
     Without ``grid``, drawing ``index`` (default 0) alone; with ``grid`` (``(rows, columns)``
     or ``"RxC"``), up to ``rows * columns`` drawings from ``index`` on. Only the drawings up
-    to the last one shown are read. Nothing is written when reading fails.
+    to the last one shown are read. Nothing is written when reading fails, nor when ``target``
+    is ``source`` (also through a link). ``limits`` as for :func:`strokedelta.io.iter_drawings`.
     """
     picture_format(target)
+    check_output_is_not_input([target], [source])
     shape = None if grid is None else parse_grid(grid)
     first = 0 if index is None else check_int("index", index, minimum=0)
     count = shape[0] * shape[1] if shape else 1
-    drawings = read_first_drawings(source, first + count, split=split, errors=errors, report=report)
+    options: dict[str, Any] = {"split": split, "errors": errors, "report": report}
+    drawings = read_first_drawings(source, first + count, limits=limits, **options)
     save_picture(drawings, target, grid=shape, index=first)
     return max(0, min(count, len(drawings) - first))

@@ -9,10 +9,15 @@ anisotropic scale, then point dropout). Given a batch of indices (``DataLoader``
 Normalise the drawings first (:class:`~strokedelta.sketch.preprocess.ScaleNormalizer`); the
 dataset does not change their scale.
 
-Randomness: each call draws from ``numpy.random.default_rng([seed, epoch, worker, call])``, so a
-run is reproducible for a given ``seed``, sampler order and number of workers. With worker
-processes that are not persistent, call :meth:`StrokeDataset.set_epoch` every epoch (as with
-``DistributedSampler``) to get fresh augmentation.
+Randomness: every batch draws from its own ``numpy.random.default_rng`` seeded with the dataset's
+``seed``, the distributed rank, the epoch of :meth:`StrokeDataset.set_epoch`, the stream and a
+counter of the stream's batches. The stream is the main process, or a ``DataLoader`` worker named
+by torch's seed for it (``get_worker_info().seed``: the loader's base seed, drawn anew from
+torch's generator every epoch, plus the worker id). So every epoch and every worker gets fresh
+draws without any call: non-persistent workers start each epoch with a new torch seed, while
+the main process and persistent workers keep counting. A run is reproducible for a given
+``seed``, torch seed (``torch.manual_seed`` or the loader's ``generator``, which also fixes the
+shuffling), sampler and number of workers.
 
 Examples
 --------
@@ -91,6 +96,15 @@ class StrokeDataset(Dataset):
     seed : int
         Seed of the augmentation.
 
+    Notes
+    -----
+    Augmentation is fresh every epoch and in every worker without any call (see the module
+    docstring). :meth:`set_epoch` is optional, for loops that call it on a
+    ``DistributedSampler`` anyway: it makes epoch ``e``'s draws depend on ``e`` alone, not on the
+    batches before it (in the main process and in workers started after the call; persistent
+    workers keep the copy they started with). The rank of ``torch.distributed`` at construction
+    is part of the seed, so the ranks of a distributed run draw differently.
+
     Examples
     --------
     >>> from strokedelta import Ragged
@@ -128,20 +142,28 @@ class StrokeDataset(Dataset):
         self.seed = check_int("seed", seed, minimum=0)
         self.drawings = drawings
         self.epoch = 0
+        self._rank = _distributed_rank()
+        self._stream: tuple[int, ...] = ()
         self._calls = 0
 
     def __len__(self) -> int:
         return len(self.drawings)
 
     def set_epoch(self, epoch: int) -> None:
-        """Set the epoch mixed into the augmentation seed (for fresh draws per epoch)."""
+        """Set the epoch mixed into the augmentation seed and restart the batch counter, so
+        epoch ``epoch`` draws the same whatever came before it (optional: see Notes)."""
         self.epoch = check_int("epoch", epoch, minimum=0)
+        self._stream, self._calls = (), 0
 
     def _rng(self) -> np.random.Generator:
+        """The generator of the next batch: a new stream (a worker's torch seed) restarts the
+        counter."""
         info = get_worker_info()
-        worker = 0 if info is None else info.id + 1
+        stream = (0,) if info is None else (1, int(info.seed))
+        if stream != self._stream:
+            self._stream, self._calls = stream, 0
         self._calls += 1
-        return np.random.default_rng([self.seed, self.epoch, worker, self._calls])
+        return np.random.default_rng([self.seed, self._rank, self.epoch, *stream, self._calls])
 
     def batch(self, indices: Sequence[int] | np.ndarray) -> Stroke3Batch:
         """The (augmented) drawings at ``indices`` as one float64 stroke-3 batch."""
@@ -167,6 +189,12 @@ class StrokeDataset(Dataset):
     def __getitem__(self, index: int) -> torch.Tensor:
         """One drawing as a float32 ``(n, 3)`` stroke-3 tensor (augmented if enabled)."""
         return torch.from_numpy(self.batch([index]).strokes.values.astype(np.float32))
+
+
+def _distributed_rank() -> int:
+    """This process's rank in ``torch.distributed`` (0 when it is not initialised)."""
+    available = torch.distributed.is_available() and torch.distributed.is_initialized()
+    return int(torch.distributed.get_rank()) if available else 0
 
 
 def _as_ragged(batch: Any) -> tuple[Ragged, int | None]:

@@ -36,7 +36,9 @@ import numpy as np
 
 from strokedelta._validation import check_array, check_finite, check_int, fail
 from strokedelta.delta import from_deltas, to_deltas
+from strokedelta.exceptions import ValidationError
 from strokedelta.ragged import Ragged, offsets_from_lengths
+from strokedelta.sketch.stroke3_checks import point_problems
 
 __all__ = [
     "FlatPolylines",
@@ -83,10 +85,17 @@ class FlatPolylines:
         return self.stroke_offsets[self.drawing_offsets]
 
     def to_stroke3(self) -> Ragged:
-        """The drawings as a stroke-3 :class:`Ragged` (pen 1 on each stroke's last point)."""
+        """The drawings as a stroke-3 :class:`Ragged` (pen 1 on each stroke's last point).
+
+        Raises ValidationError when a delta is not finite (``1e308`` then ``-1e308``), and
+        DeltaOverflowError when an integer delta does not fit int64.
+        """
         pen = np.zeros(len(self.points), dtype=self.points.dtype)
         pen[self.stroke_offsets[1:] - 1] = 1
         deltas = to_deltas(self.points, self.point_offsets)
+        if deltas.dtype.kind == "f" and not np.isfinite(deltas).all():
+            bad, messages = point_problems(self.points, self.point_offsets)
+            raise ValidationError(f"drawing {int(bad[0])}: {messages[0]}")
         values = np.empty((len(self.points), 3), dtype=np.result_type(deltas, pen))
         values[:, :2] = deltas
         values[:, 2] = pen

@@ -1,11 +1,14 @@
 """Vectorised kernels on batches of polylines: arc-length resampling and Ramer-Douglas-Peucker.
 
-Both run on flat arrays of many polylines at once: resampling is offset arithmetic, and RDP
-keeps a frontier of all open spans of all polylines and splits them together, one numpy pass per
-recursion level (no Python loop per polyline or per point). RDP uses the perpendicular distance
-to the *infinite line* through a span's end points, computed with the same floating-point
-operations as the ``rdp`` package, so the kept points are identical to it. Google's
-simplification (:mod:`strokedelta.sketch.simplify`) is built from these two.
+Both run on flat arrays of many polylines at once: resampling is offset arithmetic, and RDP is one
+compiled pass (numba) over all polylines, each simplified with an explicit stack of open spans (no
+Python loop per polyline or per point). RDP uses the perpendicular distance to the *infinite line*
+through a span's end points, computed with the same floating-point operations as the ``rdp``
+package, so the kept points are identical to it. The numpy reference of RDP keeps a frontier of
+all open spans of all polylines and splits them together, one numpy pass per recursion level; it
+runs where the compiled pass could not follow numpy's BLAS bit for bit (:func:`_plain_norms`) and
+is what the tests compare it with. Google's simplification (:mod:`strokedelta.sketch.simplify`)
+is built from these two.
 
 Examples
 --------
@@ -18,12 +21,16 @@ Examples
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+import numba
 import numpy as np
 
+from strokedelta._kernels import array_type, chunk_bounds, jit_kernel, run_chunks, threads_for
 from strokedelta._validation import check_array, check_finite, check_number, fail
 from strokedelta.delta import from_deltas
+from strokedelta.exceptions import ValidationError
 from strokedelta.ragged import Ragged, offsets_from_lengths
 
 __all__ = [
@@ -168,6 +175,215 @@ def resample(points: Any, spacing: float = 1.0) -> Any:
     return resample_batch(Ragged(points, [0, len(points)]), spacing).values
 
 
+# ----------------------------------------------------------------------- compiled RDP
+# Distances exactly as ``rdp.pldist``: ``|cross(end - start, start - point)| / |end - start|``
+# (``np.cross`` of 2-vectors is ``a0 * b1 - a1 * b0``; ``np.linalg.norm`` of one number is
+# ``sqrt(c * c)`` and of a 2-vector ``sqrt(x * x + y * y)``), or ``|point - start|`` when the
+# ends coincide; the first farthest point splits a span when its distance exceeds epsilon.
+#
+# A distance is ``sqrt(q) / length`` with ``q = c * c``, and correctly rounded square roots and
+# divisions never reverse an order: the largest distance is ``sqrt(max q) / length``, found
+# without a square root or division per point. Only when it exceeds epsilon does a second pass
+# look for the first point at that distance, dividing only where ``q`` is within 1e-12 of the
+# largest (rounding moves a distance by a few 1e-16, so no point at the largest distance is
+# skipped). Outside the normal range of doubles (overflow, underflow) the plain loop decides.
+_TINY = 2.2250738585072014e-308  # the smallest normal double
+_LARGEST = float(np.finfo(np.float64).max)
+_F8 = np.dtype(np.float64)
+_ROW_STRIDES = (16, 8)
+
+
+@numba.njit(nogil=True, error_model="numpy")
+def _squared(points, first, i, ax, ay, dx, dy, same):  # pragma: no cover - compiled
+    rx = ax - points[i, 0]
+    ry = ay - points[i, 1]
+    if same:
+        return rx * rx + ry * ry
+    c = dx * ry - dy * rx
+    return c * c
+
+
+@numba.njit(nogil=True, error_model="numpy")
+def _split(points, first, last, epsilon):  # pragma: no cover - compiled
+    """The point that splits span ``first .. last`` (as ``rdp`` chooses it), or -1."""
+    ax = points[first, 0]
+    ay = points[first, 1]
+    dx = points[last, 0] - ax
+    dy = points[last, 1] - ay
+    same = dx == 0.0 and dy == 0.0
+    length = 1.0 if same else np.sqrt(dx * dx + dy * dy)
+    top = 0.0
+    for i in range(first + 1, last):
+        q = _squared(points, first, i, ax, ay, dx, dy, same)
+        if q > top:
+            top = q
+    if top == 0.0:
+        return -1  # every distance is 0 (or NaN): nothing is farther than epsilon >= 0
+    farthest = np.sqrt(top) / length
+    if not farthest > epsilon:
+        return -1
+    if _TINY <= top < np.inf and _TINY <= length < np.inf and _TINY <= farthest < np.inf:
+        floor = top * (1.0 - 1e-12)
+        for i in range(first + 1, last):
+            q = _squared(points, first, i, ax, ay, dx, dy, same)
+            if q >= floor and np.sqrt(q) / length == farthest:
+                return i
+    dmax = 0.0
+    split = -1
+    for i in range(first + 1, last):
+        d = np.sqrt(_squared(points, first, i, ax, ay, dx, dy, same)) / length
+        if d > dmax:
+            dmax = d
+            split = i
+    return split if dmax > epsilon else -1
+
+
+@numba.njit(nogil=True, error_model="numpy")
+def _simplify(points, a, b, epsilon, keep, stack):  # pragma: no cover - compiled
+    """Mark the points RDP keeps of polyline ``a .. b - 1`` in ``keep``."""
+    if b == a:
+        return
+    keep[a] = True
+    keep[b - 1] = True
+    stack[0] = a
+    stack[1] = b - 1
+    top = 2
+    while top > 0:
+        top -= 2
+        first = stack[top]
+        last = stack[top + 1]
+        if last - first < 2:
+            continue
+        split = _split(points, first, last, epsilon)
+        if split >= 0:
+            keep[split] = True
+            stack[top] = first
+            stack[top + 1] = split
+            stack[top + 2] = split
+            stack[top + 3] = last
+            top += 4
+
+
+_POINTS = array_type(np.float64, 2, readonly=True)
+
+
+@jit_kernel(
+    f8=numba.void(
+        _POINTS,
+        array_type(np.int64, readonly=True),
+        numba.float64,
+        array_type(np.bool_),
+        numba.int64,
+        numba.int64,
+    ),
+    error_model="numpy",
+)
+def _rdp_kernel(points, offsets, epsilon, keep, s0, s1):  # pragma: no cover - compiled
+    longest = 0
+    for s in range(s0, s1):
+        longest = max(longest, offsets[s + 1] - offsets[s])
+    stack = np.empty(2 * longest + 4, dtype=np.int64)
+    for s in range(s0, s1):
+        _simplify(points, offsets[s], offsets[s + 1], epsilon, keep, stack)
+
+
+@numba.njit(nogil=True, error_model="numpy")
+def _keep_one(points, epsilon, keep):  # pragma: no cover - compiled
+    """Mark in ``keep`` the points RDP keeps of one polyline; False when one is not finite."""
+    n = points.shape[0]
+    for i in range(n):
+        if not (np.isfinite(points[i, 0]) and np.isfinite(points[i, 1])):
+            return False
+    _simplify(points, 0, n, epsilon, keep, np.empty(2 * n + 4, dtype=np.int64))
+    return True
+
+
+@jit_kernel(f8=array_type(np.int64)(_POINTS, numba.float64), error_model="numpy")
+def _rdp_one(points, epsilon):  # pragma: no cover - compiled
+    """Indices of the points RDP keeps of one polyline; ``[-1]`` when a point is not finite."""
+    keep = np.zeros(points.shape[0], dtype=np.bool_)
+    if not _keep_one(points, epsilon, keep):
+        return np.full(1, -1, dtype=np.int64)
+    return np.flatnonzero(keep)
+
+
+@jit_kernel(f8=array_type(np.float64, 2)(_POINTS, numba.float64), error_model="numpy")
+def _rdp_rows(points, epsilon):  # pragma: no cover - compiled
+    """The points RDP keeps of one polyline of at least one point; none when one is not finite."""
+    keep = np.zeros(points.shape[0], dtype=np.bool_)
+    if not _keep_one(points, epsilon, keep):
+        return np.empty((0, 2), dtype=np.float64)
+    kept = np.empty((np.count_nonzero(keep), 2), dtype=np.float64)
+    j = 0
+    for i in range(points.shape[0]):
+        if keep[i]:
+            kept[j, 0] = points[i, 0]
+            kept[j, 1] = points[i, 1]
+            j += 1
+    return kept
+
+
+@jit_kernel(
+    f8=numba.types.Tuple((array_type(np.float64, 2), array_type(np.int64)))(
+        _POINTS, array_type(np.int64, readonly=True), array_type(np.bool_, readonly=True)
+    )
+)
+def _compact(points, offsets, keep):  # pragma: no cover - compiled
+    """The kept rows of ``points`` and their polylines' offsets."""
+    kept = np.empty((np.count_nonzero(keep), 2), dtype=np.float64)
+    out_offsets = np.zeros(offsets.shape[0], dtype=np.int64)
+    j = 0
+    for s in range(offsets.shape[0] - 1):
+        for i in range(offsets[s], offsets[s + 1]):
+            if keep[i]:
+                kept[j, 0] = points[i, 0]
+                kept[j, 1] = points[i, 1]
+                j += 1
+        out_offsets[s + 1] = j
+    return kept, out_offsets
+
+
+@functools.lru_cache(maxsize=1)
+def _plain_norms() -> bool:
+    """Whether numpy's dot of 2-vectors (BLAS, which ``np.linalg.norm`` uses) is ``x*x + y*y``
+    rounded twice, as the compiled kernel computes it; a BLAS that fuses the multiply-add would
+    round some norms differently, and RDP then takes the numpy path to stay identical to ``rdp``.
+    """
+    v = (
+        np.random.default_rng(0).normal(size=(512, 2))
+        * 10.0 ** np.arange(-4, 4).repeat(64)[:, None]
+    )
+    plain = v[:, 0] * v[:, 0] + v[:, 1] * v[:, 1]
+    return bool(np.array_equal(_sqnorm(v), plain)) and all(
+        float(np.dot(row, row)) == float(p) for row, p in zip(v[:16], plain[:16])
+    )
+
+
+def _rdp_compiled(points: np.ndarray, offsets: np.ndarray, epsilon: float) -> np.ndarray | None:
+    """The RDP mask from the compiled pass, or None where it may not follow numpy's norms."""
+    if not _plain_norms():
+        return None
+    points = np.ascontiguousarray(points, dtype=np.float64)
+    keep = np.zeros(len(points), dtype=np.bool_)
+    kernel = _rdp_kernel["f8"]
+    threads = threads_for(points.size)
+    if threads == 1:
+        kernel(points, offsets, epsilon, keep, 0, len(offsets) - 1)
+    else:
+        run_chunks(
+            lambda s0, s1: kernel(points, offsets, epsilon, keep, s0, s1),
+            chunk_bounds(offsets, 2, threads),
+            threads,
+        )
+    return keep
+
+
+def _mask_of(points: np.ndarray, offsets: np.ndarray, epsilon: float) -> np.ndarray:
+    """The RDP mask of checked (finite, ``(N, 2)``) points and offsets."""
+    compiled = _rdp_compiled(points, offsets, epsilon)
+    return compiled if compiled is not None else _rdp_mask_numpy(points, offsets, epsilon)
+
+
 # --------------------------------------------------------------------------------- RDP
 def rdp_mask_batch(strokes: Ragged, epsilon: float) -> np.ndarray:
     """Ramer-Douglas-Peucker over a batch of polylines: which points to keep, vectorised.
@@ -197,9 +413,15 @@ def rdp_mask_batch(strokes: Ragged, epsilon: float) -> np.ndarray:
     """
     strokes = _check_batch("strokes", strokes)
     epsilon = check_number("epsilon", epsilon, minimum=0)
-    points = strokes.values.astype(np.float64, copy=False)
+    return _mask_of(strokes.values, strokes.offsets, epsilon)
+
+
+def _rdp_mask_numpy(points: np.ndarray, offsets: np.ndarray, epsilon: float) -> np.ndarray:
+    """The numpy reference of :func:`rdp_mask_batch`: a frontier of open spans, one pass per
+    recursion level."""
+    points = points.astype(np.float64, copy=False)
     x, y = np.ascontiguousarray(points[:, 0]), np.ascontiguousarray(points[:, 1])
-    offsets, lengths = strokes.offsets, strokes.lengths
+    lengths = np.diff(offsets)
     keep = np.zeros(len(points), dtype=bool)
     nonempty = lengths > 0
     keep[offsets[:-1][nonempty]] = True
@@ -264,8 +486,28 @@ def rdp_mask(points: Any, epsilon: float) -> np.ndarray:
     """
     if isinstance(points, Ragged):
         return rdp_mask_batch(points, epsilon)
-    points = _check_points("points", points)
-    return rdp_mask_batch(Ragged(points, [0, len(points)]), epsilon)
+    points, kept = _rdp_single(points, epsilon)
+    mask = np.zeros(len(points), dtype=bool)
+    mask[kept] = True
+    return mask
+
+
+def _rdp_single(points: Any, epsilon: Any) -> tuple[np.ndarray, np.ndarray]:
+    """One polyline, checked, and the indices of the points RDP keeps (one compiled call)."""
+    arr = check_array("points", points, ndim=2, columns=2, kinds="iuf")
+    try:
+        epsilon = check_number("epsilon", epsilon, minimum=0)
+    except ValidationError:
+        check_finite("points", arr)  # the points' error first, as for a batch
+        raise
+    if not _plain_norms():
+        check_finite("points", arr)
+        mask = _rdp_mask_numpy(arr, np.array([0, len(arr)], dtype=np.int64), epsilon)
+        return arr, np.flatnonzero(mask)
+    kept = _rdp_one["f8"](np.ascontiguousarray(arr, dtype=np.float64), epsilon)
+    if len(kept) and kept[0] < 0:
+        check_finite("points", arr)
+    return arr, kept
 
 
 def rdp_batch(strokes: Ragged, epsilon: float) -> Ragged:
@@ -279,8 +521,13 @@ def rdp_batch(strokes: Ragged, epsilon: float) -> Ragged:
     ([[0, 0], [2, 0], [7, 7]], [2, 1])
     """
     keep = rdp_mask_batch(strokes, epsilon)
-    lengths = np.bincount(strokes.segment_ids()[keep], minlength=len(strokes))
-    return Ragged(strokes.values[keep], offsets_from_lengths(lengths), strokes.ids)
+    values = strokes.values
+    if values.dtype == np.float64 and values.flags.c_contiguous:
+        kept, offsets = _compact["f8"](values, strokes.offsets, keep)
+        return Ragged(kept, offsets, strokes.ids)
+    running = np.zeros(len(keep) + 1, dtype=np.int64)
+    np.cumsum(keep, out=running[1:])
+    return Ragged(values[keep], running[strokes.offsets], strokes.ids)
 
 
 def rdp(points: Any, epsilon: float) -> Any:
@@ -296,5 +543,19 @@ def rdp(points: Any, epsilon: float) -> Any:
     """
     if isinstance(points, Ragged):
         return rdp_batch(points, epsilon)
-    points = _check_points("points", points)
-    return points[rdp_mask(points, epsilon)]
+    if (  # the common case, checked in a few attribute reads: C-ordered float64 (n >= 1, 2)
+        type(points) is np.ndarray
+        and points.dtype is _F8
+        and points.strides == _ROW_STRIDES
+        and points.ndim == 2
+        and points.shape[0]
+        and points.shape[1] == 2
+        and type(epsilon) is float
+        and 0.0 <= epsilon <= _LARGEST
+        and _plain_norms()
+    ):
+        kept = _rdp_rows["f8"](points, epsilon)
+        if len(kept):
+            return kept
+    points, index = _rdp_single(points, epsilon)
+    return points[index]

@@ -6,7 +6,7 @@ Sketch-RNN (magenta) prepares stroke-3 data in three steps, reproduced here on w
 * clamp every offset to ``[-limit, limit]`` (1000): :func:`clamp_offsets`;
 * divide ``dx`` and ``dy`` by **one scale factor**, the pooled standard deviation (ddof=0) of
   ``dx`` and ``dy`` over the *train* split (:func:`fit_scale_factor`), and apply the same factor
-  to valid and test (:func:`normalize`, or the sklearn-shaped :class:`ScaleNormalizer`).
+  to valid and test (:func:`normalize`, or the scikit-learn transformer :class:`ScaleNormalizer`).
 
 The factor is stored in ``Drawings.attrs["scale_factor"]``, which the Parquet writer keeps, so
 :func:`denormalize` can always undo it. Training-time augmentation (``random_scale``,
@@ -33,8 +33,15 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
 
-from strokedelta._validation import check_int, check_is_fitted, check_number, fail
+from strokedelta._validation import (
+    check_int,
+    check_is_fitted,
+    check_number,
+    check_param_names,
+    fail,
+)
 from strokedelta.ragged import Ragged
 from strokedelta.sketch.drawings import Drawings, check_drawings
 from strokedelta.sketch.simplify import simplify_drawings
@@ -218,12 +225,14 @@ def denormalize(drawings: Drawings, scale_factor: float | None = None) -> Drawin
     return drawings.with_values(values, attrs)
 
 
-class ScaleNormalizer:
-    """Sketch-RNN normalisation as an sklearn-shaped transformer.
+class ScaleNormalizer(TransformerMixin, BaseEstimator):
+    """Sketch-RNN normalisation as a scikit-learn transformer of drawings.
 
     ``fit`` on the train split learns :attr:`scale_factor_` (:func:`fit_scale_factor`);
     ``transform`` divides any split by it (:func:`normalize`); ``inverse_transform`` multiplies
-    back (:func:`denormalize`).
+    back (:func:`denormalize`). Parameters, ``clone``, ``fit_transform``, the tags and the reprs
+    are scikit-learn's; its input and output are :class:`~strokedelta.sketch.Drawings`, not 2-D
+    arrays (its tags say so), so it has no ``set_output``.
 
     Parameters
     ----------
@@ -246,6 +255,18 @@ class ScaleNormalizer:
     def __init__(self, scale_factor: float | None = None) -> None:
         self.scale_factor = scale_factor
 
+    def set_params(self, **params: Any) -> ScaleNormalizer:
+        """Set constructor parameters by name (scikit-learn's); an unknown name is a
+        ValidationError. Returns ``self``."""
+        check_param_names(self, params)
+        return super().set_params(**params)
+
+    def __sklearn_tags__(self) -> Any:
+        """Input: :class:`~strokedelta.sketch.Drawings`, not a 2-D array."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        return tags
+
     def fit(self, drawings: Drawings, y: Any = None) -> ScaleNormalizer:
         """Learn the scale factor from ``drawings`` (the train split); returns ``self``."""
         drawings = check_drawings(drawings)
@@ -263,15 +284,7 @@ class ScaleNormalizer:
         check_is_fitted(self, "scale_factor_")
         return normalize(drawings, self.scale_factor_)
 
-    def fit_transform(self, drawings: Drawings, y: Any = None) -> Drawings:
-        """``fit(drawings).transform(drawings)``."""
-        return self.fit(drawings).transform(drawings)
-
     def inverse_transform(self, drawings: Drawings) -> Drawings:
         """Multiply ``dx`` and ``dy`` back by :attr:`scale_factor_`."""
         check_is_fitted(self, "scale_factor_")
         return denormalize(drawings, self.scale_factor_)
-
-    def __repr__(self) -> str:
-        arg = "" if self.scale_factor is None else f"scale_factor={self.scale_factor!r}"
-        return f"ScaleNormalizer({arg})"
