@@ -72,11 +72,16 @@ def array_attribute(name: str, value: Any) -> Any:
     Traceback (most recent call last):
     ...
     strokedelta.exceptions.ValidationError: group_keys_ must be a list of int64 values; got [3]
+    >>> array_attribute("group_keys_", {"dtype": ["int64"], "values": [3]})
+    Traceback (most recent call last):
+    ...
+    strokedelta.exceptions.ValidationError: group_keys_'s dtype must be one of 'int64', 'float64',
+        'str'; got ['int64']
     """
     if not (isinstance(value, dict) and set(value) == {"dtype", "values"}):
         return value
     kind, values = value["dtype"], value["values"]
-    if kind not in _KINDS:
+    if not isinstance(kind, str) or kind not in _KINDS:
         raise fail(f"{name}'s dtype", "be one of 'int64', 'float64', 'str'", repr(kind)[:80])
     if not isinstance(values, list):
         raise fail(name, f"be a list of {kind} values", repr(values)[:80])
