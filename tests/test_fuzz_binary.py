@@ -18,8 +18,6 @@ import json
 import os
 import resource
 import signal
-import subprocess
-import sys
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -27,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from fuzz_child import run_fuzz_child
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -256,37 +255,5 @@ def test_parquet_mutations(tmp_path_factory):
 @pytest.mark.skipif(IN_CHILD, reason="this is the child")
 @pytest.mark.parametrize("fmt", ["bin", "npz", "parquet"])
 def test_fuzz_in_a_child_process(fmt, tmp_path):
-    summary = tmp_path / "summary.json"
     last = tmp_path / f"last_example.{fmt}"  # what the child read last (kept if it crashed)
-    env = {
-        **os.environ,
-        "STROKEDELTA_FUZZ_CHILD": "1",
-        "STROKEDELTA_FUZZ_SUMMARY": str(summary),
-        "STROKEDELTA_FUZZ_LAST": str(last),
-    }
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-x",
-            "-p",
-            "no:cacheprovider",
-            f"{__file__}::test_{fmt}_mutations",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300 + EXAMPLES * 0.5,
-        check=False,
-        cwd=tmp_path,
-    )
-    tail = f"{done.stdout[-6000:]}\n{done.stderr[-3000:]}"
-    assert done.returncode >= 0, (
-        f"the child died of signal {-done.returncode} reading {last}:\n{tail}"
-    )
-    assert done.returncode == 0, tail
-    result = json.loads(summary.read_text())
-    print(json.dumps(result))
-    assert result["examples"] >= min(EXAMPLES, 50), result
+    run_fuzz_child(f"{__file__}::test_{fmt}_mutations", tmp_path, last, EXAMPLES)
