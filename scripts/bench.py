@@ -12,7 +12,9 @@ The anchors (``rdp``, ``rdp2``, ``fastrdp``, ``pysimdjson``, ``orjson``, scikit-
 
 Usage::
 
-    python scripts/bench.py                 # full sizes, writes docs/benchmarks.md
+    python scripts/bench.py                 # full sizes, writes docs/benchmarks.md, and the
+                                            # README's table between <!-- bench:start/end -->
+    python scripts/bench.py --readme only   # README from the existing docs/benchmarks.md
     python scripts/bench.py --quick         # small sizes, a smoke run (writes ./benchmarks.md)
     python scripts/bench.py --out FILE.md   # elsewhere
 """
@@ -42,11 +44,10 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 ROOT = HERE.parent
-REAL = ROOT.parent / "shared" / "data" / "real"
 SAMPLE = ROOT / "data" / "quickdraw_cat_sample.ndjson"
 
 from bench_delta import make_batch  # noqa: E402 - the scripts folder, put on the path above
-from bench_sketch import make_ndjson  # noqa: E402
+from bench_sketch import data_source, make_ndjson, sketch_files  # noqa: E402
 from bench_train import make_data, rmse  # noqa: E402
 
 import strokedelta as sd  # noqa: E402
@@ -173,8 +174,7 @@ def rdp_workload() -> sd.Ragged:
     """Every stroke of the raw samples, aligned and scaled to 0..255 per drawing (Google's
     recipe), resampled at 1 px: the input of RDP in :func:`strokedelta.simplify_drawings`."""
     strokes: list[np.ndarray] = []
-    for word in ("cat", "sheep"):
-        path = REAL / f"quickdraw_{word}_raw.ndjson"
+    for path in sketch_files("raw"):  # the real raw samples, or data/'s (bench_sketch.py)
         for line in path.read_text().splitlines():
             drawing = [np.array(s[:2], dtype=float).T for s in json.loads(line)["drawing"]]
             low = np.concatenate(drawing).min(axis=0)
@@ -347,6 +347,9 @@ def train_cases(rows: int, quick: bool) -> tuple[list, str]:
 
 
 # ------------------------------------------------------------------------ sections
+LOADS: dict[str, list[float]] = {"quiet": [], "loaded": []}
+
+
 def measure(cases: list, rounds: int, loaded: bool, group: str, size: str) -> list[Row]:
     rows = []
     for ours_name, base_name, ours, base, quiet_target, loaded_target in cases:
@@ -362,6 +365,7 @@ def measure(cases: list, rounds: int, loaded: bool, group: str, size: str) -> li
             target=loaded_target if loaded else quiet_target,
         )
         rows.append(result)
+        LOADS[result["load"]].append(os.getloadavg()[0])  # after the rounds: it lags a minute
         print(
             f"  [{result['load']}] {ours_name} vs {base_name} ({size}): {result['ratio']:.2f}x "
             f"[{result['low']:.2f}-{result['high']:.2f}]",
@@ -424,31 +428,33 @@ print(json.dumps({"import": t1 - t0, "first": time.perf_counter() - t1}))
             result = json.loads(done.stdout.strip().splitlines()[-1])
             if run == "second":
                 rows.append({"what": f"first {what} in a fresh process", **result})
-    commands = (
-        [["stats", str(SAMPLE)]]
-        if quick
-        else [
-            ["stats", str(SAMPLE)],
-            ["convert", str(SAMPLE), "{tmp}/x.parquet"],
-            ["render", str(SAMPLE), "{tmp}/x.svg"],
-        ]
-    )
+    commands = [
+        ["stats", str(SAMPLE)],
+        ["convert", str(SAMPLE), "{tmp}/x.parquet"],
+        ["render", str(SAMPLE), "{tmp}/x.svg"],
+    ]
     with tempfile.TemporaryDirectory() as tmp:
-        for command in commands:
+        for command in commands[:1] if quick else commands:
+            # "first run after install": an empty numba cache (as a fresh install has); then the
+            # second run, what users meet every day, loads what the first one cached
+            env = {**os.environ, "NUMBA_CACHE_DIR": f"{tmp}/numba-{command[0]}"}
             args = [a.replace("{tmp}", tmp) for a in command]
-            for _ in range(1 if quick else 2):  # the second run: what users meet every day
+            for run in ("first run after install", "second run"):
                 for leftover in Path(tmp).glob("x.*"):
                     leftover.unlink()
                 before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 start = time.perf_counter()
                 subprocess.run(
-                    [sys.executable, "-m", "strokedelta", *args], capture_output=True, check=True
+                    [sys.executable, "-m", "strokedelta", *args],
+                    capture_output=True,
+                    check=True,
+                    env=env,
                 )
                 wall = time.perf_counter() - start
                 user = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime - before.ru_utime
-            rows.append(
-                {"what": f"`strokedelta {command[0]}` (second run)", "wall": wall, "user": user}
-            )
+                rows.append(
+                    {"what": f"`strokedelta {command[0]}` ({run})", "wall": wall, "user": user}
+                )
     for row in rows:
         print(
             "  "
@@ -504,7 +510,8 @@ def machine() -> str:
     load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
     return (
         f"{model}, {cpus} CPUs available, {platform.system()} {platform.release()}, "
-        f"Python {platform.python_version()}, {versions}; load average at start {load}"
+        f"Python {platform.python_version()}, {versions}; load averages at the start "
+        f"(1, 5, 15 min): {load}"
     )
 
 
@@ -518,8 +525,10 @@ def write_report(path: Path, args: Any, sections: dict[str, Any]) -> None:
         f"Machine: {sections['machine']}.",
         "",
         "Ratios are baseline time / our time (higher is better), the median of alternating "
-        'runs with its interquartile range; "loaded" runs with one busy-loop process per '
-        "CPU, started and stopped by the script.",
+        'runs with its interquartile range. "quiet" adds no load; "loaded" runs with one '
+        "busy-loop process per CPU, started and stopped by the script. Mean 1-minute load "
+        f"average while measuring: quiet {_mean(LOADS['quiet'])}, loaded "
+        f"{_mean(LOADS['loaded'])} (other jobs on the machine count too).",
         "",
         "| what | size | baseline | quiet | loaded | target (quiet / loaded) |",
         "|---|---|---|---|---|---|",
@@ -585,19 +594,68 @@ def write_report(path: Path, args: Any, sections: dict[str, Any]) -> None:
     print(f"\nwrote {path}")
 
 
+README = ROOT / "README.md"
+README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def readme_block(report: str, source: str) -> list[str]:
+    """What the README shows of a report: its generation line, machine line, the ratio table
+    with its notes, and the start-up table, each copied from the report unchanged."""
+    lines = report.splitlines()
+    keep = [line for line in lines if line.startswith(("Generated by", "Machine:"))]
+    keep += ["", f"Copied from [{source}]({source}), the full report (time against size, GPU)."]
+    start = next(i for i, line in enumerate(lines) if line.startswith("| what | size |"))
+    stop = next(i for i in range(start, len(lines)) if lines[i].startswith("## "))
+    keep += ["", *lines[start:stop]]
+    at = lines.index("## Start-up")
+    end = next((i for i in range(at + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    keep += ["Start-up (fresh processes):", *lines[at + 1 : end]]
+    return [line for i, line in enumerate(keep) if line or (i and keep[i - 1])]
+
+
+def update_readme(readme: Path, report_path: Path, *, required: bool = True) -> None:
+    """Replace what lies between the README's bench markers by :func:`readme_block`."""
+    text = readme.read_text(encoding="utf-8")
+    if README_START not in text or README_END not in text:
+        message = f"{readme}: no {README_START} ... {README_END} markers to write between"
+        if required:
+            raise SystemExit(message)
+        print(f"{message}; README left alone")
+        return
+    head, rest = text.split(README_START, 1)
+    _, tail = rest.split(README_END, 1)
+    source = os.path.relpath(report_path, readme.parent)
+    block = readme_block(report_path.read_text(encoding="utf-8"), source)
+    readme.write_text("\n".join([head + README_START, *block, README_END + tail]), encoding="utf-8")
+    print(f"rewrote the Benchmarks section of {readme} from {report_path}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, a smoke run")
     parser.add_argument("--out", type=Path, help="the Markdown file to write")
     parser.add_argument("--rounds", type=int, help="alternating rounds per ratio")
+    parser.add_argument(
+        "--readme",
+        choices=("auto", "yes", "no", "only"),
+        default="auto",
+        help="rewrite README.md between its bench markers from the report: auto (after a full "
+        "run into docs/benchmarks.md), yes, no, or only (from the existing report, no run)",
+    )
     args = parser.parse_args()
+    report = args.out or (Path("benchmarks.md") if args.quick else ROOT / "docs" / "benchmarks.md")
+    if args.readme == "only":
+        update_readme(README, report)
+        return
     quick = args.quick
-    out = args.out or (Path("benchmarks.md") if quick else ROOT / "docs" / "benchmarks.md")
+    out = report
     rounds = args.rounds or (3 if quick else 11)
     points = 200_000 if quick else 10_000_000
     rows: list[Row] = []
     notes: list[str] = []
-    print(f"machine: {machine()}")
+    started_on = machine()
+    print(f"machine: {started_on}")
+    print(data_source())
     with tempfile.TemporaryDirectory() as tmp:
         drawings = 2_000 if quick else 100_000
         rdp_list, rdp_note = rdp_cases(quick)
@@ -651,7 +709,7 @@ def main() -> None:
         out,
         args,
         {
-            "machine": machine(),
+            "machine": started_on,
             "rows": rows,
             "notes": notes,
             "growth": grown,
@@ -659,6 +717,12 @@ def main() -> None:
             "gpu": gpu,
         },
     )
+    if args.readme == "yes" or (args.readme == "auto" and not quick and args.out is None):
+        update_readme(README, out, required=args.readme == "yes")
+
+
+def _mean(values: list[float]) -> str:
+    return f"{np.mean(values):.1f}" if values else "-"
 
 
 def _codec(n: int, way: str) -> Callable[[], Any]:

@@ -5,6 +5,9 @@
    file shaped like Google's (the real simplified samples repeated with fresh key_ids).
 2. Vectorised RDP (:func:`strokedelta.sketch.rdp`) against the ``rdp`` package on the
    raw samples' resampled strokes: identical output yes / no and the speed ratio (>= 100x).
+
+The real samples are ``../shared/data/real`` (or ``$STROKEDELTA_REAL_DATA``); without them (a
+user's clone) the script measures on the repository's excerpts in ``data/`` and says so.
 3. Streaming: converting a 10x larger ndjson file to Parquet raises peak memory (RSS of a
    fresh process) by less than 2x.
 
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -28,15 +32,39 @@ from typing import Any
 
 import numpy as np
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+ROOT = Path(__file__).resolve().parents[1]
+# The real samples beside the repository (CI), or $STROKEDELTA_REAL_DATA; a user's clone has
+# neither and falls back to the repository's own Quick, Draw! excerpts in data/ (CC BY 4.0).
+REAL = Path(os.environ.get("STROKEDELTA_REAL_DATA") or ROOT.parent / "shared" / "data" / "real")
 SIMPLIFIED = ("quickdraw_cat_simplified.ndjson", "quickdraw_sheep_simplified.ndjson")
 RAW = ("quickdraw_cat_raw.ndjson", "quickdraw_sheep_raw.ndjson")
+SAMPLE_SIMPLIFIED = ("quickdraw_cat_sample.ndjson", "quickdraw_sheep_sample.ndjson")
+SAMPLE_RAW = ("quickdraw_cat_raw_sample.ndjson",)
+
+
+def sketch_files(kind: str) -> list[Path]:
+    """The ``"simplified"`` or ``"raw"`` ndjson files to measure on: the real ones when the
+    real data folder is there, else the repository's samples in data/."""
+    if REAL.is_dir():
+        return [REAL / name for name in (SIMPLIFIED if kind == "simplified" else RAW)]
+    names = SAMPLE_SIMPLIFIED if kind == "simplified" else SAMPLE_RAW
+    return [ROOT / "data" / name for name in names]
+
+
+def data_source() -> str:
+    """One line saying which files the figures come from."""
+    if REAL.is_dir():
+        return f"data: the real samples in {REAL}"
+    return (
+        f"data: the repository's samples in data/ ({REAL} not found; figures differ "
+        "from docs/benchmarks.md)"
+    )
 
 
 def make_ndjson(path: Path, megabytes: float, seed: int = 0) -> int:
     """Write a Quick, Draw!-shaped simplified ndjson of about ``megabytes`` MB; return lines."""
     rng = np.random.default_rng(seed)
-    lines = [line for name in SIMPLIFIED for line in (REAL / name).read_text().splitlines()]
+    lines = [line for file in sketch_files("simplified") for line in file.read_text().splitlines()]
     records = [json.loads(line) for line in lines]
     target = int(megabytes * 1e6)
     written = count = 0
@@ -135,8 +163,8 @@ def bench_rdp(quick: bool) -> None:
     from strokedelta.ragged import Ragged
 
     strokes: list[np.ndarray] = []
-    for name in RAW:
-        drawings = read_drawings(REAL / name)
+    for file in sketch_files("raw"):
+        drawings = read_drawings(file)
         points = drawings.absolute().values.astype(np.float64)
         bounds = drawings.stroke_offsets()
         strokes.extend(np.split(points, bounds[1:-1]))
@@ -205,8 +233,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes, a few seconds")
     parser.add_argument("--megabytes", type=float, default=55, help="size of the [1] file")
     args = parser.parse_args()
-    if not REAL.is_dir():
-        sys.exit(f"real data folder not found: {REAL}")
+    print(data_source())
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         bench_parse(folder, 3 if args.quick else args.megabytes)

@@ -1,8 +1,9 @@
 """strokedelta: delta coding of sketch strokes and series, and delta linear regressors.
 
 Everything public is importable from here. Names that need torch (models, the stroke-5
-``StrokeDataset``), Dask (:mod:`strokedelta.distributed`, the extra ``strokedelta[dask]``) or run
-experiments are loaded on first use, so ``import strokedelta`` stays light for the codec and
+``StrokeDataset``), scikit-learn (``DeltaTransformer``, ``ScaleNormalizer``,
+``NotFittedError``), Dask (:mod:`strokedelta.distributed`, the extra ``strokedelta[dask]``) or
+run experiments are loaded on first use, so ``import strokedelta`` stays light for the codec and
 file formats.
 
 Examples
@@ -26,7 +27,6 @@ from strokedelta.exceptions import (
     FormatError,
     MissingAnchorError,
     ModelFileError,
-    NotFittedError,
     StrokeDeltaError,
     TrainingDivergedError,
     UnsafeFileError,
@@ -45,7 +45,6 @@ from strokedelta.ragged import Ragged
 from strokedelta.render import drawing_svg, save_png, save_svg
 from strokedelta.sketch import (
     Drawings,
-    ScaleNormalizer,
     absolute_to_stroke3,
     clamp_offsets,
     denormalize,
@@ -72,14 +71,20 @@ from strokedelta.sketch import (
     stroke5_to_stroke3_batch,
 )
 from strokedelta.synthetic import synthetic_drawings, synthetic_series
-from strokedelta.transformer import DeltaTransformer
 
-_LAZY = {
+_LAZY = {  # torch, Dask, scikit-learn (seconds to import) or the experiments
+    "DeltaTransformer": "strokedelta.transformer",
+    "NotFittedError": "strokedelta.exceptions",
+    "ScaleNormalizer": "strokedelta.sketch.scaler",
     "AbsoluteLinearRegressor": "strokedelta.models",
     "DeltaLinearRegressor": "strokedelta.models",
     "NextDeltaRegressor": "strokedelta.models",
     "NextPointRegressor": "strokedelta.models",
     "StrokeDataset": "strokedelta.sketch.dataset",
+    "BitmapDataset": "strokedelta.datasets.bitmaps",
+    "ParquetStrokeDataset": "strokedelta.datasets.streaming",
+    "load_dataset": "strokedelta.datasets.loader",
+    "rasterize": "strokedelta.render.raster",
     "client_for": "strokedelta.distributed",
     "collate_stroke5": "strokedelta.sketch.dataset",
     "convert_files": "strokedelta.distributed",
@@ -111,6 +116,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "AbsoluteLinearRegressor",
+    "BitmapDataset",
     "DeltaLinearRegressor",
     "DeltaOverflowError",
     "DeltaTransformer",
@@ -121,6 +127,7 @@ __all__ = [
     "NextDeltaRegressor",
     "NextPointRegressor",
     "NotFittedError",
+    "ParquetStrokeDataset",
     "Ragged",
     "ReadReport",
     "ScaleNormalizer",
@@ -148,6 +155,7 @@ __all__ = [
     "from_deltas",
     "group_drawings",
     "iter_drawings",
+    "load_dataset",
     "load_model",
     "local_client",
     "normalize",
@@ -155,6 +163,7 @@ __all__ = [
     "polylines_to_stroke3",
     "prepare_drawings",
     "random_scale",
+    "rasterize",
     "rdp",
     "rdp_mask",
     "read_drawings",

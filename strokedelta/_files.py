@@ -291,6 +291,12 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     are removed first (:func:`clean_stale_temps`).
     """
     target = Path(target)
+    if target.is_dir():  # the rename would fail at the end, naming the temporary file
+        error = FileAccessError(
+            "is a directory, not a file; refusing to write it", path=str(target)
+        )
+        error.errno = errno.EISDIR
+        raise error
     directory = target.parent
     clean_stale_temps(target)
     prefix = f"{_temp_prefix(target)}{os.getpid()}-"

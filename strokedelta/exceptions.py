@@ -32,7 +32,11 @@ True
 
 from __future__ import annotations
 
-from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
+import threading
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 
 __all__ = [
     "DeltaOverflowError",
@@ -62,12 +66,43 @@ class MissingAnchorError(ValidationError):
     """Data to integrate needs an anchor (first value) that was never stored."""
 
 
-class NotFittedError(ValidationError, _SklearnNotFittedError):
-    """An estimator or transformer was used before ``fit``.
+if TYPE_CHECKING:
 
-    It is also scikit-learn's ``NotFittedError`` (a ``ValueError`` and an ``AttributeError``), so
-    scikit-learn's tools and ``except sklearn.exceptions.NotFittedError`` recognise it.
-    """
+    class NotFittedError(ValidationError, _SklearnNotFittedError):
+        """An estimator or transformer was used before ``fit`` (see :func:`_not_fitted_error`)."""
+
+
+_LOCK = threading.Lock()
+
+
+def _not_fitted_error() -> type[ValidationError]:
+    """Create :class:`NotFittedError` on first use: it subclasses scikit-learn's, and importing
+    scikit-learn takes seconds, which a command that fits nothing should not pay."""
+    from sklearn.exceptions import NotFittedError as sklearn_not_fitted  # lazy: see above
+
+    class NotFittedError(ValidationError, sklearn_not_fitted):
+        """An estimator or transformer was used before ``fit``.
+
+        It is also scikit-learn's ``NotFittedError`` (a ``ValueError`` and an
+        ``AttributeError``), so scikit-learn's tools and ``except
+        sklearn.exceptions.NotFittedError`` recognise it. The class is created (and
+        scikit-learn imported) the first time ``strokedelta.exceptions.NotFittedError`` is
+        looked up.
+        """
+
+    NotFittedError.__module__ = __name__
+    NotFittedError.__qualname__ = "NotFittedError"  # pickles and tracebacks name it so
+    return NotFittedError
+
+
+def __getattr__(name: str) -> Any:
+    """``NotFittedError`` on first use (:func:`_not_fitted_error`), then a module global."""
+    if name == "NotFittedError":
+        with _LOCK:  # one class, whichever thread asks first
+            if "NotFittedError" not in globals():
+                globals()["NotFittedError"] = _not_fitted_error()
+        return globals()["NotFittedError"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class DeltaOverflowError(StrokeDeltaError, OverflowError):
@@ -107,6 +142,18 @@ class FormatError(StrokeDeltaError, ValueError):
         if record is not None:
             where.append(f"record {record}")
         super().__init__(f"{', '.join(where)}: {message}" if where else message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle with every attribute (Dask sends errors and reports from its workers)."""
+        return (_rebuild_error, (type(self), self.args, self.__dict__))
+
+
+def _rebuild_error(cls: type[Exception], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    """The error :meth:`FormatError.__reduce__` pickled, rebuilt without calling ``__init__``."""
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class UnsafeFileError(FormatError):
@@ -186,15 +233,18 @@ class MissingDependencyError(StrokeDeltaError, ImportError):
     >>> err = MissingDependencyError("dask", extra="dask")
     >>> str(err)
     "this needs dask, which is not installed; install it with: pip install 'strokedelta[dask]'"
+
+    A system library has no extra; ``hint`` says how to get it instead:
+
+    >>> str(MissingDependencyError("libcairo", hint="install it with: apt-get install libcairo2"))
+    'this needs libcairo, which is not installed; install it with: apt-get install libcairo2'
     """
 
-    def __init__(self, package: str, *, extra: str) -> None:
+    def __init__(self, package: str, *, extra: str | None = None, hint: str | None = None) -> None:
         self.package = package
         self.extra = extra
-        super().__init__(
-            f"this needs {package}, which is not installed; "
-            f"install it with: pip install 'strokedelta[{extra}]'"
-        )
+        how = hint or f"install it with: pip install 'strokedelta[{extra}]'"
+        super().__init__(f"this needs {package}, which is not installed; {how}")
 
 
 class TrainingDivergedError(StrokeDeltaError, ArithmeticError):

@@ -32,15 +32,12 @@ from strokedelta.ragged import group_order
 
 __all__ = [
     "Layout",
-    "anchor_index",
-    "anchor_series",
     "build_column",
     "check_frame",
     "column_values",
     "fits",
     "is_masked",
     "layout_rows",
-    "lookup_anchors",
     "not_numeric",
     "numeric_kind",
     "plain",
@@ -256,21 +253,29 @@ def column_values(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     if is_masked(dtype):
         missing = series.isna().to_numpy()
         fill = np.nan if dtype.numpy_dtype.kind == "f" else 0
-        return series.to_numpy(dtype=dtype.numpy_dtype, na_value=fill), missing
+        values = series.to_numpy(dtype=dtype.numpy_dtype, na_value=fill)
+        return values, missing | np.isnan(values) if fill is np.nan else missing
     values = series.to_numpy()
     if values.dtype.kind == "f":
         return values, np.isnan(values)
     return values, np.zeros(values.shape, dtype=bool)
 
 
-def build_column(values: np.ndarray, missing: np.ndarray, masked: bool) -> Any:
-    """Build an output column: numpy when nothing is missing, nullable when ints need NA.
+def build_column(values: np.ndarray, missing: np.ndarray, masked: bool, arrow: bool = False) -> Any:
+    """Build an output column: numpy when nothing is missing, nullable when ints need NA, and
+    Arrow-backed (``int64[pyarrow]``, ...) when ``arrow``.
 
     Examples
     --------
     >>> build_column(np.array([1, 2]), np.array([False, True]), masked=False).tolist()
     [1, <NA>]
+    >>> build_column(np.array([1, 2]), np.array([False, True]), True, arrow=True).dtype
+    int64[pyarrow]
     """
+    if arrow:
+        import pyarrow as pa
+
+        return pd.arrays.ArrowExtensionArray(pa.array(values, mask=missing))
     if values.dtype.kind in "iu":
         if masked or missing.any():
             return pd.arrays.IntegerArray(values, missing.copy())
@@ -288,6 +293,7 @@ def put_column(
     values: np.ndarray,
     missing: np.ndarray,
     masked: bool,
+    arrow: bool = False,
 ) -> None:
     """Scatter grouped ``values`` (given for grouped ``rows``) back to row order, into ``name``.
 
@@ -307,7 +313,7 @@ def put_column(
     holes[layout.order] = missing
     position = out.columns.get_loc(name)
     assert isinstance(position, int)  # column names were checked to be unique
-    out.isetitem(position, build_column(full, holes, masked))
+    out.isetitem(position, build_column(full, holes, masked, arrow))
 
 
 def fits(values: np.ndarray, dtype: np.dtype) -> bool:
@@ -340,59 +346,3 @@ def restore_dtype(values: np.ndarray, dtype: Any) -> np.ndarray:
     if values.dtype.kind == "f" and target.kind == "f":
         return values.astype(target, copy=False)
     return values
-
-
-# ---------------------------------------------------------------------------- anchors
-def anchor_index(group: Hashable | None, keys: np.ndarray, steps: np.ndarray) -> pd.Index:
-    """Anchors are keyed by ``step`` (position in the group), and by group key when grouped.
-
-    Examples
-    --------
-    >>> anchor_index("g", np.array(["a", "b"]), np.array([0, 0])).tolist()
-    [('a', 0), ('b', 0)]
-    """
-    if group is None:
-        return pd.Index(steps, name="step")
-    return pd.MultiIndex.from_arrays([keys, steps], names=[group, "step"])
-
-
-def anchor_series(index: pd.Index, values: np.ndarray, name: Hashable) -> pd.Series:
-    """Integer anchors are stored nullable, so joining columns never turns them into floats.
-
-    Examples
-    --------
-    >>> anchor_series(pd.Index([0, 1], name="step"), np.array([5, 7]), "x").dtype
-    Int64Dtype()
-    """
-    data = pd.array(values) if values.dtype.kind in "iu" else values
-    return pd.Series(data, index=index, name=name)
-
-
-def lookup_anchors(
-    table: pd.DataFrame | None, group: Hashable | None, name: Hashable, layout: Layout
-) -> tuple[np.ndarray, np.ndarray]:
-    """The stored anchor of every grouped row in column ``name`` of ``table``, and whether it is.
-
-    ``table`` is indexed as :func:`anchor_index` builds it; ``None`` (or a table without the
-    column) means no row has an anchor.
-
-    Examples
-    --------
-    >>> layout = layout_rows(pd.DataFrame({"g": ["a", "a", "b"]}), "g")
-    >>> table = anchor_series(anchor_index("g", np.array(["a"]), np.array([0])), np.array([9]), "x")
-    >>> anchors, found = lookup_anchors(table.to_frame(), "g", "x", layout)
-    >>> anchors.tolist(), found.tolist()
-    ([9, 0, 0], [True, False, False])
-    """
-    n = len(layout.order)
-    if table is None or name not in table.columns:
-        return np.zeros(n), np.zeros(n, dtype=bool)
-    index = anchor_index(group, layout.keys[layout.segment], layout.position)
-    where = table.index.get_indexer(index)
-    values, missing = column_values(table[name])
-    found = where >= 0
-    has = np.zeros(n, dtype=bool)
-    has[found] = ~missing[where[found]]
-    anchors = np.zeros(n, dtype=values.dtype)
-    anchors[found] = values[where[found]]
-    return anchors, has

@@ -58,9 +58,9 @@ class ReadLimits:
     max_pickle_bytes : int
         Bytes of one pickled object array (an npz member), checked before unpickling.
     max_columns : int
-        Columns of one table (CSV header, Parquet schema). pandas spends about 0.3 ms and
-        3 KB per column even with no rows (a 1 MB header of 100,000 names takes 40 s); the
-        default is Excel's column limit.
+        Columns of one table (CSV header, Parquet schema). pandas spends time and memory on
+        every column even with no rows, so a header of a huge number of short names is slow
+        to read; the default is Excel's column limit.
     """
 
     max_points: int = 10_000_000

@@ -32,6 +32,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import validate_data
 
+from strokedelta._initial import initial_values
+from strokedelta._memory import Column, integrate_column, place_rows, remember
 from strokedelta._validation import (
     check_choice,
     check_int,
@@ -40,25 +42,19 @@ from strokedelta._validation import (
     check_param_names,
     fail,
 )
-from strokedelta.delta import from_deltas, to_deltas
-from strokedelta.exceptions import MissingAnchorError
+from strokedelta.delta import to_deltas
 from strokedelta.frames import (
     Layout,
-    anchor_index,
-    anchor_series,
     check_frame,
     column_values,
     is_masked,
     layout_rows,
-    lookup_anchors,
-    plain,
     put_column,
     restore_dtype,
     row_label,
     select_columns,
     split_runs,
 )
-from strokedelta.ragged import offsets_from_lengths
 
 __all__ = ["DeltaTransformer"]
 
@@ -91,10 +87,8 @@ class DeltaTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     first : {"keep", "drop"}, default "keep"
         ``"keep"``: the first ``lag`` values of each sequence are kept as they are, so the output
         alone inverts exactly. ``"drop"`` (pandas' ``diff``): the first ``order * lag`` rows of
-        each sequence become missing (NaN; ``<NA>`` in integer columns, which turn nullable); their
-        values are stored as anchors by ``fit`` and ``transform`` and ``inverse_transform``
-        restores them, raising :class:`~strokedelta.MissingAnchorError` for a group whose anchors
-        were never stored.
+        each sequence become missing (NaN; ``<NA>`` in integer columns, which turn nullable);
+        ``inverse_transform`` restores them from the remembered rows (see ``memory_``).
     na : {"raise", "keep"}, default "raise"
         ``"raise"``: a missing value is an error naming its row and column. ``"keep"``: a missing
         value stays missing and the sequence restarts after it, so ``inverse_transform`` restores
@@ -106,9 +100,11 @@ class DeltaTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         The differenced columns.
     dtypes_ : dict
         Dtype of each differenced column at fit; ``inverse_transform`` restores it when exact.
-    anchors_ : pandas.DataFrame or None
-        ``first="drop"`` only: the values of the dropped rows, indexed by (group key, step), from
-        the latest ``fit`` or ``transform`` of each group (``None`` for ``first="keep"``).
+    memory_ : pandas.DataFrame
+        The rows of the latest ``fit`` or ``transform`` of each group (their index, the group
+        column and the values of the differenced columns). ``inverse_transform`` places the rows
+        it is given among them by (group, index label), so a frame other than the transformed
+        one inverts exactly or is refused, never guessed.
     n_features_in_ : int
         Number of columns seen in ``fit``.
     feature_names_in_ : ndarray of str
@@ -122,7 +118,11 @@ class DeltaTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     modified. Rows are a time order, so unlike most scikit-learn transformers the output of a
     row depends on the rows before it: a shuffled or sliced frame gives other deltas. A DataFrame
     is read by column name, so it may hold its columns in another order, or other columns, than
-    at ``fit``.
+    at ``fit``. Nullable (``Int64``, ``Float64``: ``pd.NA`` is missing like NaN) and Arrow-backed
+    (``int64[pyarrow]``, ``double[pyarrow]``) columns keep their dtype, and any index
+    (``DatetimeIndex``, ``PeriodIndex``, ``MultiIndex``, ...) and group dtype (``category``,
+    ``string[pyarrow]``, ...) passes through. First-``"drop"`` output is pandas' ``diff`` and
+    sktime's ``Differencer(na_handling="keep_na")`` (``tests/test_sktime_semantics.py``).
 
     Examples
     --------
@@ -176,7 +176,7 @@ class DeltaTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ public API
     def fit(self, X: Any, y: Any = None) -> DeltaTransformer:
-        """Check the parameters and ``X``; store the columns, dtypes and (``first="drop"``) anchors.
+        """Check the parameters and ``X``; store the columns, dtypes and the rows (``memory_``).
 
         Returns
         -------
@@ -193,60 +193,107 @@ class DeltaTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def transform(self, X: Any) -> Any:
         """Difference the fitted columns of ``X``; other columns pass through.
 
-        With ``first="drop"`` the anchors of every group in ``X`` are stored (replacing any
-        stored before for the same group), so ``inverse_transform`` of the result is exact.
+        The rows of every group in ``X`` are remembered (``memory_``, replacing the rows
+        remembered before for the same group), so ``inverse_transform`` of the result, or of any
+        part of it, is exact.
         """
         check_is_fitted(self, "columns_")
         return _like(X, self._encode(self._as_frame(X)))
 
-    def inverse_transform(self, X: Any) -> Any:
+    def inverse_transform(self, X: Any, initial: Any = None) -> Any:
         """Integrate the fitted columns of ``X`` (deltas) back to absolute values.
+
+        The rows of ``X`` are placed by (group, index label) among the rows remembered from the
+        latest ``fit`` or ``transform`` of their group (``memory_``), and each stretch of
+        consecutive rows is integrated from the values before it:
+
+        - the transformed frame, a later slice of it, or its deltas with the NaN rows of
+          ``first="drop"`` dropped: from the remembered values before the stretch (exact);
+        - rows after the last remembered row of their group (by the index's order; forecast
+          deltas): onward from the last remembered values;
+        - a group's rows when ``initial`` gives values for it: onward from them;
+        - any other stretch starts a sequence: with ``first="keep"`` its first ``lag`` rows
+          hold their own values (the output alone inverts); with ``first="drop"`` it is refused.
+
+        An array has no index: its rows are taken as those of the transformed array, by position.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like
+            Deltas, as ``transform`` returns them.
+        initial : number, dict or DataFrame, optional
+            The values just before the first row of each group (like R's ``diffinv(xi=)``):
+            a number (every column; ``order * lag`` must be 1), a dict ``{column: value or
+            list of order * lag values, oldest first}`` (every group), or a DataFrame whose last
+            ``order * lag`` rows of each group (by the group column) are those values. The rows
+            of ``X`` of such a group are deltas from its first row on; unlike ``diffinv``, the
+            initial values are not part of the result.
 
         Raises
         ------
         MissingAnchorError
-            ``first="drop"`` and a sequence of ``X`` starts where no anchor was stored.
+            ``first="drop"`` and a stretch of ``X`` continues no remembered row and has no
+            ``initial``, or rows after the last remembered ones find no complete values to
+            continue from.
+        ValidationError
+            Bad ``initial``; remembered index labels that repeat within a group (when ``X`` is
+            not the transformed frame); a delta where the transformed values were missing.
+
+        Examples
+        --------
+        >>> frame = pd.DataFrame({"x": [5, 7, 4, 4, 9]})
+        >>> coder = DeltaTransformer(first="drop")
+        >>> deltas = coder.fit_transform(frame)
+        >>> coder.inverse_transform(deltas.dropna())["x"].tolist()
+        [7, 4, 4, 9]
+        >>> forecast = pd.DataFrame({"x": [1, 1]}, index=[5, 6])
+        >>> coder.inverse_transform(forecast)["x"].tolist()
+        [10, 11]
+        >>> coder.inverse_transform(pd.DataFrame({"x": [1, 1]}), initial={"x": 100})["x"].tolist()
+        [101, 102]
         """
         check_is_fitted(self, "columns_")
-        return _like(X, self._integrate(self._as_frame(X)))
+        if initial is not None and self._by_position and isinstance(initial, pd.DataFrame):
+            initial = self._as_frame(initial)
+        return _like(X, self._integrate(self._as_frame(X), initial))
 
     # --------------------------------------------------------------------- helpers
-    def _integrate(self, X: pd.DataFrame) -> pd.DataFrame:
-        """The inverse on a DataFrame read by label."""
+    def _integrate(self, X: pd.DataFrame, initial: Any = None) -> pd.DataFrame:
+        """The inverse on a DataFrame read by label (see :mod:`strokedelta._memory`)."""
         frame = check_frame(X, self.columns_, self.group)
         layout = layout_rows(frame, self.group)
-        span = self.order * self.lag if self.first == "drop" else 0
-        prepared = []
+        placed = place_rows(self.memory_, frame, self.group, layout, not self._by_position)
+        span = self.order * self.lag
+        starts = (
+            {}
+            if initial is None
+            else initial_values(initial, layout, self.columns_, self.group, span)
+        )
+        done = []
         for name in self.columns_:
             values, missing = column_values(frame[name])
-            grouped, grouped_missing = values[layout.order], missing[layout.order]
-            anchors, has_anchor = self._lookup_anchors(name, layout)
-            if self.na == "raise":  # no gaps: the first rows of every group need anchors
-                head = np.flatnonzero((layout.position < span) & ~has_anchor)
-                self._require_anchors(frame, layout, name, head)
-            gap = grouped_missing & ~has_anchor
-            prepared.append((name, grouped, grouped_missing, anchors, has_anchor, gap))
-        self._check_missing(frame, layout, [p[5] for p in prepared], "deltas")
+            start, has = starts.get(name, (None, np.zeros(len(layout.keys), dtype=bool)))
+            column = Column(name, values[layout.order], missing[layout.order], start, has)
+            rows, result, gap = integrate_column(
+                frame,
+                layout,
+                self.group,
+                placed,
+                column,
+                order=self.order,
+                lag=self.lag,
+                drop=self.first == "drop",
+                gaps=self.na == "keep",
+            )
+            done.append((name, rows, result, gap))
+        self._check_missing(frame, layout, [d[3] for d in done], "deltas")
         out = frame.copy(deep=False)
-        for name, grouped, grouped_missing, anchors, has_anchor, gap in prepared:
-            rows, offsets, step = split_runs(~gap, layout.position)
-            need = step < span
-            self._check_anchors(frame, layout, name, rows, need, has_anchor, grouped_missing)
-            deltas = grouped[rows]
-            if need.any():
-                lengths = np.minimum(np.diff(offsets), span)
-                firsts = anchors[rows[need]]
-                head = to_deltas(
-                    firsts, offsets_from_lengths(lengths), order=self.order, lag=self.lag
-                )
-                deltas = deltas.astype(np.result_type(deltas.dtype, head.dtype))
-                deltas[need] = head
-            result = from_deltas(deltas, offsets, order=self.order, lag=self.lag)
-            if need.any():
-                result = result.astype(np.result_type(result.dtype, firsts.dtype), copy=False)
-                result[need] = firsts
+        for name, rows, result, gap in done:
+            assert result is not None  # a column with gaps was refused above
             result = restore_dtype(result, self.dtypes_[name])
-            put_column(out, name, layout, rows, result, gap, is_masked(self.dtypes_[name]))
+            dtype = self.dtypes_[name]
+            arrow = isinstance(dtype, pd.ArrowDtype)
+            put_column(out, name, layout, rows, result, gap, is_masked(dtype), arrow)
         return out
 
     def _learn(self, X: Any) -> pd.DataFrame:
@@ -271,7 +318,7 @@ class DeltaTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         check_frame(X, columns, self.group)
         self.columns_ = columns
         self.dtypes_ = {name: X[name].dtype for name in columns}
-        self.anchors_: pd.DataFrame | None = None
+        self.memory_: pd.DataFrame | None = None
         self._labels = list(X.columns)
         return X
 
@@ -307,7 +354,7 @@ class DeltaTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             )
 
     def _encode(self, X: pd.DataFrame) -> pd.DataFrame:
-        """Compute the deltas of ``X`` and, for ``first="drop"``, store its anchors."""
+        """Compute the deltas of ``X`` and remember its rows."""
         frame = check_frame(X, self.columns_, self.group)
         layout = layout_rows(frame, self.group)
         columns = []
@@ -320,74 +367,17 @@ class DeltaTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self._check_missing(frame, layout, [c[2] for c in columns], "values")
         span = self.order * self.lag
         out = frame.copy(deep=False)
-        anchors = []
         for name, grouped, grouped_missing in columns:
             rows, offsets, step = split_runs(~grouped_missing, layout.position)
             deltas = to_deltas(grouped[rows], offsets, order=self.order, lag=self.lag)
             missing = grouped_missing.copy()
             if self.first == "drop":
-                dropped = rows[step < span]
-                missing[dropped] = True
-                index = anchor_index(
-                    self.group, layout.keys[layout.segment[dropped]], layout.position[dropped]
-                )
-                anchors.append(anchor_series(index, grouped[dropped], name))
-            masked = is_masked(frame[name].dtype)
-            put_column(out, name, layout, rows, deltas, missing, masked)
-        if self.first == "drop":
-            self._store_anchors(pd.concat(anchors, axis=1, sort=False), layout)
+                missing[rows[step < span]] = True
+            dtype = frame[name].dtype
+            arrow = isinstance(dtype, pd.ArrowDtype)
+            put_column(out, name, layout, rows, deltas, missing, is_masked(dtype), arrow)
+        self.memory_ = remember(self.memory_, frame, self.columns_, self.group)
         return out
-
-    def _store_anchors(self, new: pd.DataFrame, layout: Layout) -> None:
-        """Replace the stored anchors of every group of the latest data by ``new``."""
-        old = self.anchors_
-        if old is not None and self.group is not None:
-            kept = old[~old.index.get_level_values(0).isin(layout.keys)]
-            new = pd.concat([kept, new], sort=False) if len(kept) else new
-        self.anchors_ = new
-
-    def _lookup_anchors(self, name: Hashable, layout: Layout) -> tuple[np.ndarray, np.ndarray]:
-        """Stored anchor of every grouped row (``first="drop"``) and whether it exists."""
-        table = self.anchors_ if self.first == "drop" else None
-        return lookup_anchors(table, self.group, name, layout)
-
-    def _check_anchors(
-        self,
-        frame: pd.DataFrame,
-        layout: Layout,
-        name: Hashable,
-        rows: np.ndarray,
-        need: np.ndarray,
-        has_anchor: np.ndarray,
-        missing: np.ndarray,
-    ) -> None:
-        """Every run must start with its stored anchors, and hold deltas after them."""
-        self._require_anchors(frame, layout, name, rows[need & ~has_anchor[rows]])
-        stray = ~need & missing[rows]
-        if stray.any():
-            grouped_row = rows[int(np.argmax(stray))]
-            raise fail(
-                f"column {name!r}",
-                f"hold a delta after the first {self.order * self.lag} anchored value(s) "
-                "of each sequence",
-                f"NaN at row {row_label(frame.index, int(layout.order[grouped_row]))!r}",
-            )
-
-    def _require_anchors(
-        self, frame: pd.DataFrame, layout: Layout, name: Hashable, lacking: np.ndarray
-    ) -> None:
-        """Raise MissingAnchorError for the first of the grouped rows ``lacking`` an anchor."""
-        if lacking.size == 0:
-            return
-        grouped_row = int(lacking[0])
-        key = layout.keys[layout.segment[grouped_row]]
-        where = "the sequence" if self.group is None else f"group {plain(key)!r}"
-        raise MissingAnchorError(
-            f"{where} must have its first {self.order * self.lag} value(s) of column {name!r} "
-            f'stored as anchors by fit or transform (first="drop"); got none for step '
-            f"{int(layout.position[grouped_row])} at row "
-            f"{row_label(frame.index, int(layout.order[grouped_row]))!r}"
-        )
 
 
 def _like(X: Any, out: pd.DataFrame) -> Any:

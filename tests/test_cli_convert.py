@@ -21,7 +21,7 @@ def test_simplified_ndjson_survives_every_format(real_data, tmp_path, middle):
     source = real_data / "quickdraw_cat_simplified.ndjson"
     result = run("convert", source, tmp_path / f"cat{middle}")
     assert result.exit_code == 0, result.output
-    assert "wrote 25 drawings (1362 points)" in result.output
+    assert result.stdout == f"wrote {tmp_path / f'cat{middle}'} (25 drawings, 1362 points)\n"
     result = run("convert", tmp_path / f"cat{middle}", tmp_path / "back.ndjson")
     assert result.exit_code == 0, result.output
     back, original = read_drawings(tmp_path / "back.ndjson"), read_drawings(source)
@@ -91,7 +91,7 @@ def test_errors_skip_reports_what_was_skipped(tmp_path):
     assert f"skipped 1 drawing: 1 x empty drawing (no strokes) (first: {source}, line 2)" in (
         result.output
     )
-    assert "wrote 2 drawings (2 points)" in result.output
+    assert result.stdout == f"wrote {tmp_path / 'out.ndjson'} (2 drawings, 2 points)\n"
     assert len(read_drawings(tmp_path / "out.ndjson")) == 2
 
 
@@ -151,3 +151,62 @@ def test_stats_split_needs_splits(real_data):
     result = run("stats", real_data / "quickdraw_cat_simplified.ndjson", "--split", "train")
     assert result.exit_code == 1
     assert "split='train' needs a file with a 'split' column" in result.output
+
+
+def test_stats_per_word_and_by_option(real_data):
+    cat = real_data / "quickdraw_cat_simplified.ndjson"
+    sheep = real_data / "quickdraw_sheep_simplified.ndjson"
+    result = run("stats", cat, sheep, "--json")
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.output)
+    assert info["files"] == 2
+    assert {w: g["drawings"] for w, g in info["words"].items()} == {"cat": 25, "sheep": 25}
+    assert info["splits"]["all"]["drawings"] == 50
+    assert info["words"]["cat"]["points"] == 1362
+    result = run("stats", cat, sheep)
+    assert "  word cat:" in result.output
+    assert "  word sheep:" in result.output
+    result = run("stats", cat, "--by", "countrycode", "--json")
+    assert list(json.loads(result.output)) == ["sources", "files", "countrycode"]
+    assert run("stats", cat, "--by", " , ").exit_code == 2
+
+
+def test_stats_of_a_folder_and_a_pattern(real_data, tmp_path):
+    for name in ("quickdraw_cat_simplified.ndjson", "quickdraw_sheep_simplified.ndjson"):
+        (tmp_path / "set").mkdir(exist_ok=True)
+        (tmp_path / "set" / name).write_bytes((real_data / name).read_bytes())
+    by_folder = run("stats", tmp_path / "set", "--json")
+    by_pattern = run("stats", str(tmp_path / "set" / "*.ndjson"), "--json")
+    assert by_folder.exit_code == by_pattern.exit_code == 0, by_pattern.output
+    assert json.loads(by_folder.output)["words"] == json.loads(by_pattern.output)["words"]
+    result = run("stats", str(tmp_path / "none*.ndjson"))
+    assert result.exit_code == 1
+    assert result.output == f"Error: {tmp_path / 'none*.ndjson'}: no file matches this pattern\n"
+
+
+def test_convert_many_files_into_a_folder(real_data, tmp_path):
+    sources = [real_data / "aaron_sheep.npz", real_data / "quickdraw_cat_simplified.ndjson"]
+    result = run("convert", *sources, tmp_path / "out", "--to", ".parquet")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        f"wrote {tmp_path / 'out' / 'aaron_sheep.parquet'} (8000 drawings, 1002762 points)",
+        f"wrote {tmp_path / 'out' / 'quickdraw_cat_simplified.parquet'} (25 drawings, 1362 points)",
+    ]
+    split = read_drawings(tmp_path / "out" / "aaron_sheep.parquet").meta["split"]
+    assert split.value_counts().to_dict() == {"train": 7400, "valid": 300, "test": 300}
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ([], "several SOURCES or --engine dask need --to SUFFIX"),
+        (["--workers", "2"], "Invalid value for '--workers': needs --engine dask"),
+        (["--to", ".csv"], "to must be one of"),
+    ],
+)
+def test_convert_many_files_needs_a_folder_and_the_engine(real_data, tmp_path, extra, message):
+    cat = real_data / "quickdraw_cat_simplified.ndjson"
+    result = run("convert", cat, real_data / "quickdraw_sheep_simplified.ndjson", tmp_path, *extra)
+    assert result.exit_code in (1, 2)
+    assert message in result.output
+    assert list(tmp_path.iterdir()) == []

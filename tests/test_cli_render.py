@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import REAL_DATA
 from matplotlib.image import imread
 
 from strokedelta.cli import main
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+REAL = REAL_DATA  # tests/conftest.py: ../shared/data/real or $STROKEDELTA_REAL_DATA
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,7 @@ def test_render_one_drawing_to_svg(real, tmp_path):
     cats = real / "quickdraw_cat_simplified.ndjson"
     result = run(cats, out, "--index", 3)
     assert result.exit_code == 0, result.output
-    assert result.output == f"wrote 1 drawing to {out}\n"
+    assert result.stdout == f"wrote {out} (1 drawing)\n"
     strokes = json.loads(cats.read_text().splitlines()[3])["drawing"]
     assert out.read_text().startswith("<svg")
     assert out.read_text().count("<path") == len(strokes) == 13
@@ -40,7 +41,7 @@ def test_render_a_grid_of_a_sketchrnn_split_to_png(real, tmp_path):
     out = tmp_path / "sheep.png"
     result = run(real / "aaron_sheep.npz", out, "--grid", "2x3", "--split", "test")
     assert result.exit_code == 0, result.output
-    assert "wrote 6 drawings" in result.output
+    assert result.stdout == f"wrote {out} (6 drawings)\n"
     assert imread(out).shape[:2] == (320, 480)
 
 
@@ -48,7 +49,7 @@ def test_render_raw_ndjson_grid_past_the_end(real, tmp_path):
     out = tmp_path / "tail.svg"
     result = run(real / "quickdraw_sheep_raw.ndjson", out, "--grid", "2x2", "--index", 21)
     assert result.exit_code == 0, result.output
-    assert "wrote 2 drawings" in result.output
+    assert result.stdout == f"wrote {out} (2 drawings)\n"
     assert out.read_text().count("<text") == 2
 
 

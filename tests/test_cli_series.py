@@ -217,3 +217,61 @@ def test_columns_is_required_and_help_has_an_example():
         help_text = invoke(command, "--help").output
         assert "Example:" in help_text
         assert f"strokedelta {command} " in help_text
+
+
+# ------------------------------------------------------------------------------ --initial
+def test_integrate_initial_continues_forecast_deltas_from_given_values(tmp_path):
+    forecast = tmp_path / "forecast.csv"
+    forecast.write_text("x,y\n0.2,1\n0.1,-1\n")
+    out = tmp_path / "future.csv"
+    result = invoke("integrate", forecast, out, "--columns", "x,y", "--initial", "x=0.1,y=3")
+    assert result.exit_code == 0, result.output
+    back = read_table(out)
+    assert back["x"].tolist() == [0.3, 0.4]  # the source's decimals, no binary rounding noise
+    assert back["y"].tolist() == [4, 3]
+    second = tmp_path / "second.csv"
+    options = ("--columns", "y", "--order", "2", "--initial", "y=1:3")  # oldest first
+    assert invoke("integrate", forecast, second, *options).exit_code == 0
+    assert read_table(second)["y"].tolist() == [6, 8]  # 2*3 - 1 + 1, 2*6 - 3 - 1
+
+
+def test_integrate_initial_from_a_file_of_the_last_rows_per_group(tmp_path):
+    full = pd.DataFrame({"id": list("abab" * 3), "x": np.arange(12) ** 2 % 11})
+    past, future = tmp_path / "past.parquet", tmp_path / "future.csv"
+    write_table(full.iloc[:8], past)
+    deltas = tmp_path / "deltas.csv"
+    write_table(full, tmp_path / "full.csv")
+    assert (
+        invoke("delta", tmp_path / "full.csv", deltas, "--columns", "x", "--group", "id").exit_code
+        == 0
+    )
+    write_table(read_table(deltas).iloc[8:], future)
+    out = tmp_path / "out.csv"
+    options = ("--columns", "x", "--group", "id", "--initial", past)
+    result = invoke("integrate", future, out, *options)
+    assert result.exit_code == 0, result.output
+    pd.testing.assert_frame_equal(read_table(out), full.iloc[8:].reset_index(drop=True))
+
+
+@pytest.mark.parametrize(
+    ("initial", "message"),
+    [
+        ("y=2", r"give 1 value\(s\) .* for each of the columns x; got 'y=2'"),
+        ("x=a", r"'x=a': values must be numbers, e.g. x=5,y=3"),
+    ],
+)
+def test_bad_initial_is_refused_before_any_output(tmp_path, initial, message):
+    source = tmp_path / "in.csv"
+    source.write_text("x\n1\n2\n")
+    result = invoke(
+        "integrate", source, tmp_path / "out.csv", "--columns", "x", "--initial", initial
+    )
+    assert result.exit_code == 2
+    assert re.search(message, result.output), result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_integrate_help_shows_initial_with_an_example():
+    help_text = invoke("integrate", "--help").output
+    assert "--initial X=V,...|FILE" in help_text
+    assert "--initial x=5,y=3" in help_text

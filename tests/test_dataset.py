@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
+from conftest import REAL_DATA
 from torch.utils.data import DataLoader
 
 from strokedelta import Ragged, ValidationError
 from strokedelta.io import read_drawings
 from strokedelta.sketch import Drawings, stroke5_to_stroke3_batch
 from strokedelta.sketch.dataset import Stroke3Batch, StrokeDataset, collate_stroke5
-from strokedelta.sketch.preprocess import ScaleNormalizer
+from strokedelta.sketch.scaler import ScaleNormalizer
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+REAL = REAL_DATA  # tests/conftest.py: ../shared/data/real or $STROKEDELTA_REAL_DATA
 
 
 @pytest.fixture(scope="module")

@@ -45,7 +45,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     out = tmp_path_factory.mktemp("demo") / "out"
     result = CliRunner().invoke(main, ["demo", "--quick", "--out", str(out), "--device", "cpu"])
     assert result.exit_code == 0, result.output
-    return out, result.output
+    return out, result.stdout
 
 
 def test_demo_writes_every_file(demo_run):
@@ -62,7 +62,8 @@ def test_demo_prints_the_key_tables_and_the_report_path(demo_run):
     out, output = demo_run
     assert "Shift experiment (absolute vs delta, SGD batch 10):" in output
     assert "Sketch models under translation (px):" in output
-    assert output.rstrip().endswith(f"Report: {out / 'report.md'}")
+    assert output.rstrip().endswith(f"wrote {out / 'report.md'} (report)")  # the last file
+    assert f"wrote {out / 'loss_curves.png'} (picture)\n" in output
 
 
 def test_report_states_every_finding_and_each_holds(demo_run):
@@ -170,7 +171,7 @@ def test_key_tables_come_from_the_result_not_from_files(demo_result):
 
 def test_demo_cli_prints_what_the_result_holds(demo_run, demo_result):
     _, output = demo_run
-    assert output.split("\nReport: ")[0].strip() == key_tables(demo_result)  # same seed
+    assert output.split("\nwrote ")[0].strip() == key_tables(demo_result)  # same seed
 
 
 def test_conversion_table_writes_reads_back_and_compares(tmp_path):

@@ -124,7 +124,7 @@ def test_1_with_a_multi_line_library_message_is_still_one_line(monkeypatch):
     def fail(*args, **kwargs):
         raise FormatError("first part\n    second part", path="cat.ndjson", line=3)
 
-    monkeypatch.setattr(convert_cli, "read_drawings", fail)
+    monkeypatch.setattr(convert_cli, "describe_files", fail)
     result = run("stats", CAT)
     assert result.exit_code == 1
     assert one_error_line(result) == "Error: cat.ndjson, line 3: first part second part"
@@ -141,7 +141,7 @@ def test_1_with_a_multi_line_library_message_is_still_one_line(monkeypatch):
         ["stats", CAT, "--limit", "max_lines=3"],
         ["stats", CAT, "--limit", "max_points=many"],
         ["convert", CAT, "x.parquet", "--errors", "ignore"],
-        ["stats", REPO / "data"],
+        ["convert", REPO / "data", "x.parquet"],  # stats reads folders: a dataset
         ["delta", SERIES, REPO / "data", "--columns", "x"],
     ],
     ids=["option", "argument", "limit-name", "limit-value", "choice", "dir-in", "dir-out"],
@@ -193,7 +193,7 @@ def test_limit_reaches_the_library(monkeypatch):
         seen.update(kwargs)
         raise FormatError("stop here", path="x")
 
-    monkeypatch.setattr(convert_cli, "read_drawings", spy)
+    monkeypatch.setattr(convert_cli, "describe_files", spy)
     run("stats", CAT, "--limit", "max_points=7", "--limit", "max-depth=9")
     assert seen["limits"] == ReadLimits(max_points=7, max_depth=9)
     run("stats", CAT)

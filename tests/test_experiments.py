@@ -209,7 +209,9 @@ def test_experiment_command_writes_its_files(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "delta, wandering target" in result.output
-    assert f"Wrote to {tmp_path}: drift.csv, drift.png" in result.output
+    assert result.stdout.endswith(
+        f"wrote {tmp_path / 'drift.csv'} (table)\nwrote {tmp_path / 'drift.png'} (picture)\n"
+    )
     assert (tmp_path / "drift.png").read_bytes()[:8] == PNG
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import REAL_DATA
 from fuzz_child import run_fuzz_child
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -37,7 +38,7 @@ from strokedelta.sketch import Drawings
 
 EXAMPLES = int(os.environ.get("STROKEDELTA_FUZZ_EXAMPLES", "200"))
 IN_CHILD = os.environ.get("STROKEDELTA_FUZZ_CHILD") == "1"
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+REAL = REAL_DATA  # tests/conftest.py: ../shared/data/real or $STROKEDELTA_REAL_DATA
 #: seconds one example may take before it counts as a hang
 EXAMPLE_SECONDS = 20
 #: the resident memory the whole child may reach

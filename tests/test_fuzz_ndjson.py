@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+from conftest import REAL_DATA, SAMPLES
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -37,7 +38,7 @@ from strokedelta.sketch import Drawings
 
 EDITS = ("flip", "byte", "token", "delete", "truncate", "dup", "splice")
 EXAMPLES = int(os.environ.get("STROKEDELTA_FUZZ_EXAMPLES", "200"))
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+REAL = REAL_DATA  # tests/conftest.py: ../shared/data/real or $STROKEDELTA_REAL_DATA
 SETTINGS = settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -51,6 +52,8 @@ SYNTHETIC = [
     b'{ "drawing" : [ [ [ 1 , -2 ] , [ 3e2 , 4E-1 ] ] ] , "n": -0.5e+3, "b": true }',
     b'{"key_id":"5","drawing":[[[9007199254740991,1],[2,3]]],"timestamp":"2017-03-02 23:25"}',
     b'{"word":"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80","drawing":[[[1],[2]]]}',
+    b'{"key_id":"7","split":"valid","drawing":[[[1],[2]]]}',
+    b'{"split":"t\\u0065st","drawing":[[[3],[4]]],"split2":null}',
 ]
 RAW = [
     b'{"word":"cat","drawing":[[[1.5,2],[3,4],[0,16]],[[5],[6],[40]]]}',
@@ -95,6 +98,8 @@ TOKENS = [
     b"false",
     b'"drawing":',
     b'"word":',
+    b'"split":',
+    b'"dev"',
     b"[[[",
     b"]]]",
     b" ",
@@ -108,12 +113,13 @@ TOKENS = [
 
 
 def _real_lines() -> list[list[bytes]]:
-    files = []
-    for name in ("quickdraw_cat_simplified.ndjson", "quickdraw_sheep_raw.ndjson"):
-        path = REAL / name
-        if path.exists():
-            files.append(path.read_bytes().splitlines()[:6])
-    return files
+    """Six lines of a real simplified and a real raw file: the real samples, or (a clone without
+    them) the repository's own Quick, Draw! excerpts in data/."""
+    names = ("quickdraw_cat_simplified.ndjson", "quickdraw_sheep_raw.ndjson")
+    paths = [REAL / name for name in names]
+    if not all(path.exists() for path in paths):
+        paths = [SAMPLES / f"quickdraw_cat_{kind}sample.ndjson" for kind in ("", "raw_")]
+    return [path.read_bytes().splitlines()[:6] for path in paths]
 
 
 VALID_FILES = [SYNTHETIC, RAW, *_real_lines()]
@@ -175,11 +181,15 @@ def lines_only() -> Iterator[None]:
 
 
 def read(path: Path, **options: object) -> Drawings | StrokeDeltaError:
-    """The drawings, or the library's own error naming the file (anything else fails)."""
+    """The drawings, or the library's own error naming the file (anything else fails); the
+    compiled scanner takes these small files too (unless :func:`lines_only` turned it off)."""
+    saved, nd.FAST_MIN_BYTES = nd.FAST_MIN_BYTES, 0
     try:
         return read_drawings(path, **options)
     except StrokeDeltaError as exc:
         error = exc
+    finally:
+        nd.FAST_MIN_BYTES = saved
     assert str(error).startswith(str(path)), error
     return error
 
@@ -285,7 +295,8 @@ _BOUNDS = textwrap.dedent(
     import random, sys
     from pathlib import Path
     from strokedelta.exceptions import StrokeDeltaError
-    from strokedelta.io import read_drawings
+    from strokedelta.io import quickdraw_ndjson, read_drawings
+    quickdraw_ndjson.FAST_MIN_BYTES = 0  # small files too go to the compiled scanner
     folder, count = Path(sys.argv[1]), int(sys.argv[2])
     seeds = [p.read_bytes() for p in sorted(folder.glob("seed*.ndjson"))]
     from strokedelta.io._ndjson_kernel import _string_end

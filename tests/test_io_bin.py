@@ -173,3 +173,27 @@ def test_drawings_without_metadata_get_zero_fields(tmp_path):
     back = read_drawings(tmp_path / "plain.bin")
     assert back.meta.iloc[0].tolist() == ["0", "", False, "1970-01-01 00:00:00 UTC"]
     assert back.to_polylines() == d.to_polylines()
+
+
+@pytest.mark.parametrize("limits", [(65535, 10**9), (3, 40)])
+def test_the_compiled_walk_and_the_python_walk_of_small_files_agree(tmp_path, limits):
+    from pathlib import Path
+
+    from strokedelta.io import _bin_scan
+
+    bad = sorted((Path(__file__).parent / "data" / "bad" / "bin").glob("*.bin"))
+    good = tmp_path / "good.bin"
+    write_drawings(Drawings.from_polylines([[[[1, 5, 9], [2, 2, 7]], [[3], [9]]]] * 30), good)
+    compiled = _bin_scan._compiled_walk()
+    statuses = set()
+    for path in [good, *bad]:
+        buf = np.frombuffer(path.read_bytes(), dtype=np.uint8)
+        assert len(buf) < _bin_scan.SMALL_SCAN_BYTES
+        head = (buf, len(buf) + 1, *limits)
+        sizes = [np.zeros(n, dtype=np.int64) for n in (len(buf) + 1,) * 2 + (len(buf),) * 2]
+        copies = [a.copy() for a in sizes]
+        walked = _bin_scan.scan(*head, *sizes)  # a small file: the Python walk
+        assert compiled(*head, *copies) == walked, path.name
+        assert all(np.array_equal(a, b) for a, b in zip(sizes, copies)), path.name
+        statuses.add(walked[0])
+    assert len(statuses) >= 4  # ok, and walks stopped by cuts and limits

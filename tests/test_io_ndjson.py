@@ -50,6 +50,8 @@ def parser(request, monkeypatch):
     """
     if request.param == "lines":
         monkeypatch.setattr(nd, "parse_compiled", lambda *a: None)
+    else:  # small files too: the scanner otherwise starts after FAST_MIN_BYTES
+        monkeypatch.setattr(nd, "FAST_MIN_BYTES", 0)
     return request.param
 
 
@@ -329,6 +331,7 @@ def test_escaped_strings_are_decoded_by_the_compiled_scanner(tmp_path, monkeypat
         '{"word":"plain","countrycode":"\\u00e9","drawing":[[[3],[4]]]}\n'
     )
     monkeypatch.setattr(nd, "_parse_slow", None)  # the compiled scanner must take it all
+    monkeypatch.setattr(nd, "FAST_MIN_BYTES", 0)
     d = read_drawings(path)
     assert d.meta["word"].tolist() == ['cat "x" \\ / \n', "plain"]
     assert d.meta["key_id"][0] == "\U0001f600"
@@ -422,3 +425,106 @@ def test_the_chunker_cuts_at_newlines_and_drops_only_long_lines(
         line += item.n_lines
     assert line == len(pieces) + 1
     assert kept == [p for p in pieces if len(p) <= longest]
+
+
+# ---------------------------------------------------------------------------- splits
+split_label = st.sampled_from(["train", "valid", "test", None])
+
+
+@given(st.lists(split_label, min_size=1, max_size=8), st.booleans())
+def test_splits_round_trip_through_both_parse_paths(tmp_path_factory, labels, slow):
+    path = tmp_path_factory.mktemp("splits") / "s.ndjson"
+    d = Drawings.from_polylines(
+        [[[[i], [i + 1]]] for i in range(len(labels))],
+        pd.DataFrame({"split": pd.Series(labels, dtype="str")}),
+    )
+    write_drawings(d, path)
+    text = path.read_text()
+    assert text.count('"split":') == sum(s is not None for s in labels)
+    if slow:  # an unknown field with a nested value sends the chunk to the line parser
+        text = text.replace('{"', '{"extra":[1],"', 1)
+        path.write_text(text)
+    back = read_drawings(path)
+    if all(s is None for s in labels):
+        assert "split" not in back.meta.columns
+    else:
+        assert back.meta["split"].dtype == "str"
+        assert back.meta["split"].isna().tolist() == [s is None for s in labels]
+        assert back.meta["split"].dropna().tolist() == [s for s in labels if s]
+    assert back.to_polylines() == d.to_polylines()
+
+
+def test_an_escaped_split_is_decoded_by_the_scanner(tmp_path, monkeypatch):
+    path = tmp_path / "s.ndjson"
+    path.write_text('{"split":"t\\u0065st","drawing":[[[1],[2]]]}\n')
+    monkeypatch.setattr(nd, "_parse_slow", None)  # the compiled scanner must take it
+    monkeypatch.setattr(nd, "FAST_MIN_BYTES", 0)
+    assert read_drawings(path).meta["split"].tolist() == ["test"]
+
+
+def test_an_unknown_split_names_the_line(tmp_path, parser):
+    path = tmp_path / "s.ndjson"
+    path.write_text(
+        '{"split":"train","drawing":[[[1],[2]]]}\n{"split":"dev","drawing":[[[1],[2]]]}\n'
+        '{"split":3,"drawing":[[[1],[2]]]}\n'
+    )
+    with pytest.raises(
+        FormatError,
+        match=r"s.ndjson, line 2: split must be one of train, valid, test or null; "
+        r'got "dev"',
+    ):
+        read_drawings(path)
+    report = ReadReport()
+    d = read_drawings(path, errors="skip", report=report)
+    assert d.meta["split"].tolist() == ["train"]
+    assert report.skipped == 2
+
+
+def test_later_chunks_keep_the_split_column(tmp_path):
+    path = tmp_path / "s.ndjson"
+    path.write_text('{"drawing":[[[1],[2]]]}\n{"split":"test","drawing":[[[1],[2]]]}\n' * 2)
+    chunks = list(iter_drawings(path, chunk_size=1))
+    assert ["split" in c.meta.columns for c in chunks] == [False, True, True, True]
+    assert chunks[2].meta["split"].isna().all()
+    assert read_drawings(path).meta["split"].isna().tolist() == [True, False, True, False]
+
+
+def test_split_of_a_written_line_is_checked(tmp_path):
+    d = Drawings.from_polylines([[[[1], [2]]]], pd.DataFrame({"split": ["dev"]}))
+    with pytest.raises(ValidationError, match=r"split must be one of train, valid, test; got 'dev"):
+        write_drawings(d, tmp_path / "s.ndjson")
+    assert not (tmp_path / "s.ndjson").exists()
+
+
+# ----------------------------------------------- small files never load the scanner
+def test_the_scanner_starts_once_the_file_has_given_fast_min_bytes(tmp_path, monkeypatch):
+    path = tmp_path / "many.ndjson"
+    line = '{"word":"cat","key_id":"1","drawing":[[[1,5,9],[2,2,7]],[[3],[9]]]}\n'
+    path.write_text(line * 40)
+    lines_only = read_drawings(path)  # 2,720 bytes: all line by line at the default
+    calls = []
+    scan = nd.parse_compiled
+    monkeypatch.setattr(nd, "parse_compiled", lambda *a: calls.append(a[1]) or scan(*a))
+    monkeypatch.setattr(nd, "FAST_MIN_BYTES", 10 * len(line))
+    chunks = list(iter_drawings(path, chunk_size=4))
+    assert calls == [4] * 8  # chunks 3..10: the first two (8 lines) are under 10 lines' bytes
+    assert Drawings.concat(chunks).equals(lines_only)
+    assert Drawings.concat(chunks[2:]).equals(lines_only[8:])
+
+
+def test_reading_a_small_file_does_not_load_numba_kernels(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "small.ndjson"
+    path.write_text('{"word":"cat","drawing":[[[1,5,9],[2,2,7]],[[3],[9]]]}\n' * 25)
+    code = (
+        "import sys; from strokedelta.io import read_drawings; "
+        f"d = read_drawings({str(path)!r}); "
+        "print(len(d), 'strokedelta.io._ndjson_kernel' in sys.modules, "
+        "'scipy.linalg' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.split() == ["25", "False", "False"]

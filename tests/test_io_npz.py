@@ -115,12 +115,23 @@ def test_split_column_chooses_the_key(tmp_path):
     stored = numpy_load(tmp_path / "s.npz")
     assert [len(stored[k]) for k in ("train", "valid", "test")] == [1, 0, 2]
     with pytest.raises(
-        ValidationError, match=r"split must be one of train, valid, test; got \['dev'\]"
+        ValidationError, match=r"split must be one of train, valid, test; got 'dev' \(drawing 1\)"
     ):
         write_drawings(
-            Drawings.from_polylines([[[[1], [1]]]], pd.DataFrame({"split": ["dev"]})),
+            Drawings.from_polylines(
+                [[[[1], [1]]], [[[1], [1]]]], pd.DataFrame({"split": ["test", "dev"]})
+            ),
             tmp_path / "t.npz",
         )
+    missing = Drawings.from_polylines(
+        [[[[1], [1]]], [[[1], [1]]]], pd.DataFrame({"split": ["test", None]})
+    )
+    with pytest.raises(
+        ValidationError,
+        match=r"split must be given for every drawing \(or for none\); got no split for drawing 1",
+    ):
+        write_drawings(missing, tmp_path / "t.npz")
+    assert not (tmp_path / "t.npz").exists()
 
 
 # --------------------------------------------------------------------------- safety

@@ -52,7 +52,7 @@ def test_format_for_finds_the_record(path, name):
 def test_capabilities_say_what_each_format_keeps():
     keeps = {f.name: (f.keeps_time, f.keeps_splits, f.streams) for f in formats()}
     assert keeps == {
-        "ndjson": (True, False, True),
+        "ndjson": (True, True, True),
         "bin": (False, False, False),
         "npz": (False, True, False),
         "parquet": (True, True, True),

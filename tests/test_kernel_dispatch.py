@@ -200,7 +200,13 @@ group_order(rng.integers(0, 50, 100_000))
 packed_pairs(x, x[:, :1], groups=np.repeat(np.arange(1000), 100), random_state=0)
 rdp(Ragged(np.cumsum(x, axis=0), offsets), 2.0)
 rdp(np.cumsum(x[:50], axis=0), 1.0)
-read_drawings("data/quickdraw_cat_sample.ndjson")
+import os, tempfile
+from strokedelta.io import _bin_scan, quickdraw_ndjson, write_drawings
+quickdraw_ndjson.FAST_MIN_BYTES = _bin_scan.SMALL_SCAN_BYTES = 0  # small files: compiled too
+sample = read_drawings("data/quickdraw_cat_sample.ndjson")
+binary = os.path.join(tempfile.mkdtemp(), "sample.bin")
+write_drawings(sample, binary)
+read_drawings(binary)
 print(json.dumps({"ok": True}))
 """
 
@@ -216,6 +222,7 @@ def test_the_second_run_loads_every_kernel_from_the_cache(tmp_path):
     _run(CACHE_WORK, env)
     first = _cache_files(tmp_path)
     assert any("scan_chunk" in name for name in first)
+    assert any("_bin_scan._walk" in name for name in first)
     assert any("_diff_float" in name for name in first)
     _run(CACHE_WORK, env)
     assert _cache_files(tmp_path) == first

@@ -109,7 +109,7 @@ def test_sigkill_mid_conversion_loses_nothing_and_the_next_run_cleans_up(big, tm
         timeout=600,
     )
     assert done.returncode == 0, done.stderr
-    assert f"wrote {N_BIG} drawings" in done.stdout
+    assert f" ({N_BIG} drawings, " in done.stdout  # wrote TARGET (N drawings, M points)
     assert temps(target) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.parquet"]
     assert pq.ParquetFile(target).metadata.num_rows == N_BIG
@@ -147,8 +147,9 @@ def test_a_nohup_run_keeps_ignoring_sighup(tmp_path):
         "from strokedelta.cli import main; "
         "sys.argv = ['strokedelta', 'stats', sys.argv[1]]; "
         "import strokedelta.cli.convert as c; "
-        "c.describe_groups = lambda *a, **k: "
-        "(signal.raise_signal(signal.SIGHUP), signal.raise_signal(signal.SIGHUP), {})[-1]; "
+        "c.describe_files = lambda *a, **k: "
+        "(signal.raise_signal(signal.SIGHUP), signal.raise_signal(signal.SIGHUP), "
+        "{'files': 0, 'split': {}, 'word': {}})[-1]; "
         "main()"
     )
     done = subprocess.run(

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
+from conftest import REAL_DATA
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -22,7 +21,7 @@ from strokedelta.models import (
 from strokedelta.ragged import Ragged
 from strokedelta.sketch import Drawings
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+REAL = REAL_DATA  # tests/conftest.py: ../shared/data/real or $STROKEDELTA_REAL_DATA
 
 
 def _drawings(*arrays: list[list[int]]) -> Drawings:

@@ -335,7 +335,6 @@ def _directory_cases(tmp: Path) -> dict[str, list[object]]:
     cat = _copy(CAT, tmp / "cat.ndjson")
     series = _copy(SERIES, tmp / "s.csv")
     return {
-        "stats": ["stats", folder],
         "convert-source": ["convert", folder, tmp / "o.ndjson"],
         "convert-target": ["convert", cat, folder],
         "render": ["render", folder, tmp / "o.svg"],
@@ -350,7 +349,7 @@ def _directory_cases(tmp: Path) -> dict[str, list[object]]:
     }
 
 
-DIRECTORY_CASES = ["stats", "convert-source", "convert-target", "render", "delta-in"]
+DIRECTORY_CASES = ["convert-source", "convert-target", "render", "delta-in"]
 DIRECTORY_CASES += ["integrate-out", "train", "train-model", "train-sketch", "predict-model"]
 DIRECTORY_CASES += ["predict-out", "demo-data"]
 
@@ -364,11 +363,19 @@ def test_a_directory_given_as_a_file_is_a_usage_error(tmp_path, case):
     assert "is a directory" in result.output
 
 
+def test_stats_of_a_folder_without_drawings_files_is_bad_input(tmp_path):
+    folder = tmp_path / "d.ndjson"
+    folder.mkdir()
+    result = run("stats", folder)  # stats reads folders (datasets): an empty one is bad input
+    assert result.exit_code == 1, result.output
+    assert result.output == f"Error: {folder}: no drawings file in this folder\n"
+
+
 def test_a_directory_reaching_the_library_maps_to_exit_2(tmp_path, monkeypatch):
     folder = tmp_path / "d.ndjson"
     folder.mkdir()
     monkeypatch.setattr(convert_cli, "check_paths", lambda *a, **k: None)
-    monkeypatch.setattr(convert_cli, "read_drawings", lambda *a, **k: read_drawings(folder))
+    monkeypatch.setattr(convert_cli, "describe_files", lambda *a, **k: read_drawings(folder))
     result = run("stats", "-")
     assert result.exit_code == 2, result.output
     assert f"Error: {folder}: is a directory, not a regular file" in result.output

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import REAL_DATA
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -16,7 +15,6 @@ from strokedelta.io import read_drawings
 from strokedelta.sketch import Drawings
 from strokedelta.sketch.augment import drop_points, droppable_points, random_scale
 from strokedelta.sketch.preprocess import (
-    ScaleNormalizer,
     clamp_offsets,
     denormalize,
     filter_length,
@@ -24,9 +22,10 @@ from strokedelta.sketch.preprocess import (
     normalize,
     prepare_drawings,
 )
+from strokedelta.sketch.scaler import ScaleNormalizer
 from strokedelta.sketch.simplify import simplify_drawings
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+REAL = REAL_DATA  # tests/conftest.py: ../shared/data/real or $STROKEDELTA_REAL_DATA
 
 
 @pytest.fixture(scope="module")

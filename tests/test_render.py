@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import REAL_DATA
 from matplotlib.image import imread
 
 from strokedelta import Ragged, ValidationError
@@ -31,7 +32,7 @@ from strokedelta.render import (
 from strokedelta.render._canvas import draw_strokes, new_figure
 from strokedelta.sketch import Drawings
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+REAL = REAL_DATA  # tests/conftest.py: ../shared/data/real or $STROKEDELTA_REAL_DATA
 SVG = "{http://www.w3.org/2000/svg}"
 
 # A long line along the top (y = 0) and a short one near the bottom (y = 100).

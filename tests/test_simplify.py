@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import REAL_DATA
 from hypothesis import given
 from hypothesis import strategies as st
 from rdp import rdp as rdp_reference
@@ -27,7 +28,7 @@ from strokedelta.sketch.polyline import (
 )
 from strokedelta.sketch.simplify import simplify_drawings, simplify_polylines
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+REAL = REAL_DATA  # tests/conftest.py: ../shared/data/real or $STROKEDELTA_REAL_DATA
 WORDS = ("cat", "sheep")
 
 

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from strokedelta.exceptions import ValidationError
 from strokedelta.io import read_drawings
-from strokedelta.sketch import Drawings, describe_drawings, describe_groups, group_drawings
+from strokedelta.sketch import (
+    Drawings,
+    DrawingsSummary,
+    describe_drawings,
+    describe_groups,
+    describe_summaries,
+    group_drawings,
+    merge_groups,
+    summarize_groups,
+)
 
 
 def two_drawings() -> Drawings:
@@ -69,3 +82,73 @@ def test_groups_by_word_are_sorted_and_a_missing_column_is_one_group():
         group_drawings(d, by=3)  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="drawings must be a Drawings; got list"):
         describe_drawings([1, 2])  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- mergeable summaries
+point_lists = st.lists(
+    st.lists(st.tuples(st.integers(-300, 300), st.integers(-300, 300)), min_size=1, max_size=5),
+    min_size=1,
+    max_size=12,
+)
+
+
+@given(point_lists, st.lists(st.integers(0, 12), max_size=4), st.data())
+def test_merged_chunks_give_the_whole_summary_exactly(drawings, cuts, data):
+    polylines = [[[[p[0] for p in d], [p[1] for p in d]]] for d in drawings]
+    labels = data.draw(
+        st.lists(
+            st.sampled_from(["train", "valid", "test"]),
+            min_size=len(drawings),
+            max_size=len(drawings),
+        )
+    )
+    words = data.draw(
+        st.lists(st.sampled_from(["cat", "dog"]), min_size=len(drawings), max_size=len(drawings))
+    )
+    d = Drawings.from_polylines(polylines, pd.DataFrame({"split": labels, "word": words}))
+    bounds = sorted({0, len(d), *(min(c, len(d)) for c in cuts)})
+    parts = [summarize_groups(d[a:b]) for a, b in itertools.pairwise(bounds)]
+    merged = parts[0]
+    for part in parts[1:]:
+        merged = merge_groups(merged, part)
+    whole = summarize_groups(d)
+    assert merged == whole
+    assert describe_summaries(merged) == describe_summaries(whole)
+    train = d[np.array(labels) == "train"]
+    if len(train):
+        offsets = train.strokes.values[:, :2].astype(float)
+        assert whole["split"]["train"].scale_factor == pytest.approx(
+            np.std(offsets), rel=1e-9, abs=1e-12
+        )
+
+
+def test_summaries_describe_as_before(real_data):
+    d = read_drawings(real_data / "aaron_sheep.npz", split="train")
+    info = DrawingsSummary.of(d).describe()
+    assert info["points_per_drawing"] == {
+        **dict(
+            zip(
+                ("min", "p5", "p25", "p50", "p75", "p95", "max"),
+                np.percentile(d.lengths, [0, 5, 25, 50, 75, 95, 100]).tolist(),
+            )
+        ),
+        "min": 20,
+        "max": 250,
+        "mean": d.lengths.mean(),
+    }
+    assert info["strokes"] == int(d.n_strokes.sum())
+
+
+def test_float_drawings_have_counts_and_a_float_scale_factor():
+    d = Drawings.from_polylines([[[[0.5, 2.0], [0.0, 1.5]]], [[[1.0], [3.25]]]])
+    s = DrawingsSummary.of(d)
+    assert not s.integer
+    assert s.moments.points == 3
+    assert s.scale_factor == pytest.approx(np.std(d.strokes.values[:, :2]), rel=1e-12)
+    both = s + DrawingsSummary.of(Drawings.from_polylines([[[[1], [1]]]]))
+    assert both.dtype == "float64"
+    assert both.moments.drawings == 3
+    with pytest.raises(ValidationError, match=r"by must be metadata column names"):
+        summarize_groups(d, by=())
+    with pytest.raises(ValidationError, match=r"groups must be grouped by the same columns"):
+        merge_groups(summarize_groups(d, by="split"), summarize_groups(d, by="word"))

@@ -286,13 +286,13 @@ def test_first_drop_matches_pandas_diff_per_group():
     assert deltas["x"].isna().sum() == expected.isna().sum()
 
 
-def test_anchors_are_the_dropped_values_by_group_and_step():
+def test_memory_holds_the_rows_of_the_latest_fit_or_transform_of_each_group():
     frame = pd.DataFrame({"id": ["a", "b", "a", "b", "a"], "x": [1, 10, 4, 13, 9]})
     coder = DeltaTransformer(group="id", first="drop").fit(frame)
-    assert coder.anchors_ is not None
-    assert coder.anchors_.index.names == ["id", "step"]
-    assert coder.anchors_["x"].to_dict() == {("a", 0): 1, ("b", 0): 10}
-    assert DeltaTransformer(group="id").fit(frame).anchors_ is None
+    pd.testing.assert_frame_equal(coder.memory_, frame)
+    later = pd.DataFrame({"id": ["b", "b"], "x": [20, 21]}, index=[7, 8])
+    coder.transform(later)
+    pd.testing.assert_frame_equal(coder.memory_, pd.concat([frame[frame["id"] == "a"], later]))
 
 
 def test_missing_anchor_names_the_group():
@@ -310,14 +310,15 @@ def test_missing_anchor_names_the_group():
 def test_missing_anchor_with_gaps_and_longer_groups():
     coder = DeltaTransformer(order=2, first="drop", na="keep").fit(pd.DataFrame({"x": [5.0]}))
     deltas = pd.DataFrame({"x": [np.nan, np.nan, 1.0, 1.0]})
+    with pytest.raises(MissingAnchorError, match=r"got none for step 1 at row 1$"):
+        coder.inverse_transform(deltas)  # only step 0 was ever stored
+    later = pd.DataFrame({"x": [1.0, 1.0]}, index=[3, 4])
     with pytest.raises(
         MissingAnchorError,
-        match=r"^the sequence must have its first 2 value\(s\).*step 2 at row 2$",
+        match=r"^the sequence, row 3 of column 'x' comes after the last row remembered from fit "
+        r"or transform, whose last 2 value\(s\) are not all known",
     ):
-        coder.inverse_transform(deltas)  # row 1 reads as a gap, so row 2 starts a new run
-    strict = DeltaTransformer(order=2, first="drop").fit(pd.DataFrame({"x": [5.0]}))
-    with pytest.raises(MissingAnchorError, match=r"got none for step 1 at row 1$"):
-        strict.inverse_transform(deltas)  # only step 0 was ever stored
+        coder.inverse_transform(later)  # order 2 needs two values to continue from; one known
 
 
 def test_transform_stores_the_anchors_of_the_data_it_transformed():
@@ -348,14 +349,171 @@ def test_first_drop_with_gaps_round_trips_exactly_for_ints():
 def test_anchor_mismatch_is_an_error_not_a_guess():
     frame = pd.DataFrame({"x": [5.0, np.nan, 7.0, 8.0]})  # runs start at rows 0 and 2
     coder = DeltaTransformer(first="drop", na="keep").fit(frame)
-    assert coder.anchors_ is not None
-    assert coder.anchors_["x"].to_dict() == {0: 5.0, 2: 7.0}
     with pytest.raises(
         ValidationError,
-        match=r"^column 'x' must hold a delta after the first 1 anchored value\(s\) of each "
-        r"sequence; got NaN at row 2$",
+        match=r"^the sequence, row 1 of column 'x' holds a delta where the values last "
+        r"transformed were missing \(NaN\)$",
     ):
         coder.inverse_transform(pd.DataFrame({"x": [np.nan, 1.0, np.nan, 1.0]}))
+
+
+# ------------------------------------------------ another frame than the transformed one
+@given(frame=frames(with_nan=True), data=st.data(), **SETTINGS)
+def test_any_subset_of_the_deltas_inverts_exactly(frame, data, order, lag, first, grouped):
+    """Rows are placed by label among the remembered ones: a later slice, dropped NaN rows,
+    a shuffled or thinned-out frame all come back exactly, NaN gaps included."""
+    group = "id" if grouped else None
+    coder = DeltaTransformer(
+        columns=["k", "v"], group=group, order=order, lag=lag, first=first, na="keep"
+    )
+    deltas = coder.fit_transform(frame)
+    rows = data.draw(
+        st.lists(st.sampled_from(range(len(frame))), unique=True) if len(frame) else st.just([])
+    )
+    back = coder.inverse_transform(deltas.iloc[rows])
+    expected = frame.iloc[rows]
+    pd.testing.assert_series_equal(back["k"], expected["k"])
+    np.testing.assert_array_equal(back["v"].isna(), expected["v"].isna())
+    np.testing.assert_allclose(back["v"], expected["v"], rtol=0, atol=1e-9 * 1e6 * 2**order)
+
+
+def test_the_issue_example_continues_from_the_right_anchor():
+    frame = pd.DataFrame({"x": [5, 7, 4, 4, 9]})
+    coder = DeltaTransformer(first="drop")
+    deltas = coder.fit_transform(frame)
+    pd.testing.assert_frame_equal(coder.inverse_transform(deltas.dropna()), frame.iloc[1:])
+    pd.testing.assert_frame_equal(coder.inverse_transform(deltas.iloc[3:]), frame.iloc[3:])
+
+
+@pytest.mark.parametrize("first", ["keep", "drop"])
+@pytest.mark.parametrize(("order", "lag"), [(1, 1), (2, 1), (1, 2), (2, 3)])
+def test_forecast_deltas_continue_from_the_last_values_of_each_group(first, order, lag):
+    rng = np.random.default_rng(order * 10 + lag)
+    n = 40
+    full = pd.DataFrame({"id": rng.choice(["a", "b"], n), "x": rng.integers(-50, 50, n)})
+    past, future = full.iloc[:30], full.iloc[30:]
+    truth = DeltaTransformer(group="id", order=order, lag=lag, first=first).fit_transform(full)
+    coder = DeltaTransformer(group="id", order=order, lag=lag, first=first).fit(past)
+    pd.testing.assert_frame_equal(coder.inverse_transform(truth.iloc[30:]), future)
+    # the same from an explicit initial value: the last rows of each group
+    fresh = DeltaTransformer(group="id", order=order, lag=lag, first=first).fit(full.iloc[:0])
+    pd.testing.assert_frame_equal(fresh.inverse_transform(truth.iloc[30:], initial=past), future)
+
+
+def test_rows_that_continue_nothing_are_refused_with_first_drop():
+    frame = pd.DataFrame({"x": [5, 7, 4, 4, 9]}, index=[10, 11, 12, 13, 14])
+    coder = DeltaTransformer(first="drop").fit(frame)
+    elsewhere = pd.DataFrame({"x": [1, 1]}, index=[3, 4])  # before the remembered rows
+    with pytest.raises(
+        MissingAnchorError,
+        match=r"^the sequence, row 3 of column 'x' continues no row remembered from fit or "
+        r"transform, and first=\"drop\" deltas hold no values to start from: transform the "
+        r"frame it comes from, or pass initial= with the values before it$",
+    ):
+        coder.inverse_transform(elsewhere)
+    np.testing.assert_array_equal(
+        coder.inverse_transform(elsewhere, initial={"x": 100})["x"], [101, 102]
+    )
+    # first="keep" output holds its own first values: unknown rows start a sequence
+    keep = DeltaTransformer().fit(frame)
+    assert keep.inverse_transform(elsewhere)["x"].tolist() == [1, 2]
+    words = pd.DataFrame({"x": [5, 7]}, index=["p", "q"])
+    later = pd.DataFrame({"x": [1]}, index=[3])  # labels that do not compare: not "after"
+    with pytest.raises(MissingAnchorError, match=r"continues no row remembered"):
+        DeltaTransformer(first="drop").fit(words).inverse_transform(later)
+
+
+def test_keep_mode_slices_and_forecasts_are_exact_too():
+    frame = pd.DataFrame({"x": [5, 7, 4, 4, 9, 12]})
+    coder = DeltaTransformer(lag=2)
+    deltas = coder.fit_transform(frame)
+    for start in range(6):
+        pd.testing.assert_frame_equal(coder.inverse_transform(deltas.iloc[start:]), frame[start:])
+    future = pd.DataFrame({"x": [1, 2]}, index=[6, 7])
+    assert coder.inverse_transform(future)["x"].tolist() == [9 + 1, 12 + 2]  # x[t - 2] + d
+
+
+@pytest.mark.parametrize(
+    ("initial", "expected"),
+    [
+        (10, [11, 12, 14]),
+        ({"x": 10}, [11, 12, 14]),
+        ({"x": [10]}, [11, 12, 14]),
+        (pd.DataFrame({"x": [3, 10]}), [11, 12, 14]),
+    ],
+)
+def test_initial_forms(initial, expected):
+    coder = DeltaTransformer(first="drop").fit(pd.DataFrame({"x": [0]}))
+    deltas = pd.DataFrame({"x": [1, 1, 2]}, index=[7, 8, 9])
+    assert coder.inverse_transform(deltas, initial=initial)["x"].tolist() == expected
+
+
+def test_initial_per_group_from_a_frame_of_last_rows_and_order_two():
+    last = pd.DataFrame({"id": ["a", "b", "a", "b", "a"], "x": [0, 100, 1, 101, 2]})
+    deltas = pd.DataFrame({"id": ["b", "a", "b"], "x": [0, 1, 0]})
+    coder = DeltaTransformer(group="id", order=2, first="drop").fit(last.iloc[:0])
+    back = coder.inverse_transform(deltas, initial=last)  # a: ... 1, 2; b: 100, 101
+    assert back["x"].tolist() == [102, 4, 103]
+    dict_form = coder.inverse_transform(deltas, initial={"x": [1, 2]})  # every group
+    assert dict_form["x"].tolist() == [3, 4, 4]
+
+
+@pytest.mark.parametrize(
+    ("initial", "message"),
+    [
+        ({"y": 1}, r"^initial must give a value for every column; got none for \['x'\]$"),
+        ({"x": [1]}, r"^initial\['x'\] must be 2 number\(s\), oldest first; got \[1\]$"),
+        ({"x": ["a", "b"]}, r"^initial\['x'\] must be 2 number\(s\)"),
+        ({"x": [1, np.nan]}, r"^initial\['x'\] must be finite"),
+        ("x=1", r"^initial must be a number, a dict \{column: value\(s\)\} or a DataFrame; got"),
+        (
+            pd.DataFrame({"x": [1]}),
+            r"^initial must hold the last 2 row\(s\) \(order \* lag\); got 1$",
+        ),
+        (pd.DataFrame({"z": [1, 2]}), r"^initial must have the column\(s\) \['x'\]; got"),
+        (pd.DataFrame({"x": [1.0, np.nan]}), r"^initial column 'x' must be known in its last 2"),
+    ],
+)
+def test_bad_initial_values_are_named(initial, message):
+    coder = DeltaTransformer(lag=2, first="drop").fit(pd.DataFrame({"x": [0]}))
+    with pytest.raises(ValidationError, match=message):
+        coder.inverse_transform(pd.DataFrame({"x": [1, 1]}, index=[5, 6]), initial=initial)
+
+
+def test_initial_starts_only_the_first_rows_of_a_group_not_a_run_after_a_gap():
+    deltas = pd.DataFrame({"x": [1.0, np.nan, 1.0, 2.0]}, index=[5, 6, 7, 8])
+    keep = DeltaTransformer(na="keep").fit(pd.DataFrame({"x": [0.0]}))
+    back = keep.inverse_transform(deltas, initial={"x": 3})
+    np.testing.assert_array_equal(back["x"], [4.0, np.nan, 1.0, 3.0])  # restarts after the gap
+    drop = DeltaTransformer(first="drop", na="keep").fit(pd.DataFrame({"x": [0.0]}))
+    with pytest.raises(MissingAnchorError, match=r"^the sequence, row 7 of column 'x' continues"):
+        drop.inverse_transform(deltas, initial={"x": 3})
+    strict = DeltaTransformer(first="drop").fit(pd.DataFrame({"x": [0.0]}))
+    with pytest.raises(ValidationError, match=r"must hold no missing deltas .* row 6$"):
+        strict.inverse_transform(deltas, initial={"x": 3})
+
+
+def test_arrays_have_no_index_so_only_the_transformed_rows_are_placed():
+    x = np.array([[5], [7], [4], [4], [9]])
+    coder = DeltaTransformer(first="drop", na="keep")
+    deltas = coder.fit_transform(x)
+    np.testing.assert_array_equal(coder.inverse_transform(deltas), x)
+    with pytest.raises(MissingAnchorError, match=r"row 0 of column 0 continues no row remembered"):
+        coder.inverse_transform(deltas[2:])  # row numbers are not labels: refused, not guessed
+    np.testing.assert_array_equal(coder.inverse_transform(deltas[2:], initial={0: 7}), x[2:])
+
+
+def test_repeated_labels_are_refused_unless_it_is_the_transformed_frame():
+    frame = pd.DataFrame({"x": [5, 7, 4]}, index=[0, 0, 1])
+    coder = DeltaTransformer(first="drop")
+    deltas = coder.fit_transform(frame)
+    pd.testing.assert_frame_equal(coder.inverse_transform(deltas), frame)
+    with pytest.raises(
+        ValidationError,
+        match=r"^inverse_transform places rows by their index label among the rows last "
+        r"transformed, whose labels must then be unique per group; got 0 twice$",
+    ):
+        coder.inverse_transform(deltas.iloc[1:])
 
 
 # ------------------------------------------------------------------------------ errors

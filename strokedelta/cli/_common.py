@@ -11,6 +11,12 @@ The exit status of every command (the README's "Exit codes"):
       the ``--limit NAME=N`` that raises it
 130   interrupted (Ctrl-C); 143 for SIGTERM, 129 for SIGHUP. Temporary files are removed.
 ====  =====================================================================================
+
+Output conventions (``.notes/cli_conventions.md``): stdout carries one ``wrote PATH (WHAT)``
+line per file written (:func:`wrote`) or the text a command exists to print (``stats``);
+everything else (progress bars, notes, warnings, skip counts, errors) goes to stderr.
+:func:`output_options` adds ``-q/--quiet`` and ``-v/--verbose`` to a command; the helpers
+below read them from the click context, so a command never passes them around.
 """
 
 from __future__ import annotations
@@ -19,13 +25,18 @@ import contextlib
 import errno
 import functools
 import signal
+import sys
+import time
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from strokedelta._files import check_input_file, check_output_is_not_input
+from strokedelta.cli._engine import engine_client, engine_options
 from strokedelta.exceptions import (
+    FileAccessError,
     MissingDependencyError,
     ResourceLimitError,
     StrokeDeltaError,
@@ -42,16 +53,28 @@ __all__ = [
     "OneLineError",
     "Terminated",
     "check_paths",
+    "debug",
     "device_option",
+    "engine_client",
+    "engine_options",
+    "epsilon_option",
     "errors_option",
     "handle_signals",
     "limit_option",
+    "note",
     "one_line_errors",
+    "output_options",
+    "prepare_folders",
+    "progress_enabled",
     "seed_option",
     "skip_summary",
     "split_columns",
     "split_option",
     "stack_options",
+    "summary",
+    "verbosity",
+    "warn",
+    "wrote",
 ]
 
 
@@ -144,10 +167,16 @@ def handle_signals(ctx: click.Context) -> None:
 
 
 def check_paths(
-    inputs: Iterable[Any] = (), outputs: Iterable[Any] = (), *, input_files: bool = True
+    inputs: Iterable[Any] = (),
+    outputs: Iterable[Any] = (),
+    *,
+    input_files: bool = True,
+    folders: Iterable[Any] = (),
 ) -> None:
-    """Check a command's files before any work: every input a regular file (or ``-``) and no
-    output one of the inputs (:func:`strokedelta._files.check_output_is_not_input`).
+    """Check a command's files before any work: every input a regular file (or ``-``), no
+    output one of the inputs (:func:`strokedelta._files.check_output_is_not_input`), and the
+    folder of every output, and every folder in ``folders`` (an ``--out``), created now or
+    refused with one line (:func:`prepare_folders`). Pass EVERY path the command will write.
 
     ``input_files=False`` skips the first check (inputs the command reads later, or not files).
     """
@@ -155,7 +184,139 @@ def check_paths(
     if input_files:
         for path in sources:
             check_input_file(path)
+    outputs = [p for p in outputs if p is not None]
     check_output_is_not_input(outputs, sources)
+    prepare_folders(
+        [*(Path(p).parent for p in outputs if str(p) != "-"), *(f for f in folders if f)]
+    )
+
+
+def prepare_folders(folders: Iterable[Any]) -> None:
+    """Create each folder (with its parents, as ``--out`` does) before any work, or refuse.
+
+    Raises
+    ------
+    FileAccessError
+        Naming the folder and why it cannot be made (a file in the way, no permission).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> prepare_folders([root / "a" / "b"]); (root / "a" / "b").is_dir()
+    True
+    >>> (root / "f").write_text("x")
+    1
+    >>> prepare_folders([root / "f" / "c"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    strokedelta.exceptions.FileAccessError: .../f/c: cannot create this output folder: a part...
+    """
+    for folder in (Path(f) for f in folders):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            reason = "a file is in the way" if isinstance(exc, FileExistsError) else exc.strerror
+            if isinstance(exc, NotADirectoryError):
+                reason = "a part of it is a file, not a folder"
+            raise FileAccessError(
+                f"cannot create this output folder: {reason}; nothing was done", path=str(folder)
+            ) from None
+
+
+_VERBOSITY = "strokedelta.verbosity"  # key in ctx.meta (shared by a group and its commands)
+
+
+def verbosity() -> int:
+    """-1 under ``--quiet``, 1 under ``--verbose``, else 0 (also outside a click command).
+
+    Examples
+    --------
+    >>> verbosity()
+    0
+    """
+    ctx = click.get_current_context(silent=True)
+    return 0 if ctx is None else int(ctx.meta.get(_VERBOSITY, 0))
+
+
+def _set_verbosity(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if not value:
+        return
+    level = -1 if param.name == "quiet" else 1
+    if ctx.meta.get(_VERBOSITY, level) != level:
+        raise click.UsageError("--quiet and --verbose exclude each other", ctx=ctx)
+    ctx.meta[_VERBOSITY] = level
+    if level > 0:
+        start, name = time.perf_counter(), ctx.command_path
+        ctx.call_on_close(lambda: debug(f"{name}: {time.perf_counter() - start:.2f} s"))
+
+
+def output_options(func: F) -> F:
+    """Add ``-q/--quiet`` and ``-v/--verbose`` to a command (put it above ``@one_line_errors``).
+
+    The values are not passed to the function: :func:`wrote`, :func:`summary`,
+    :func:`note`, :func:`debug` and :func:`progress_enabled` read them from the context.
+    """
+    quiet = click.option(
+        "-q",
+        "--quiet",
+        is_flag=True,
+        expose_value=False,
+        callback=_set_verbosity,
+        help="Nothing on stdout, no progress bars; warnings and errors still go to stderr.",
+    )
+    verbose = click.option(
+        "-v",
+        "--verbose",
+        is_flag=True,
+        expose_value=False,
+        callback=_set_verbosity,
+        help="More diagnostics on stderr (what was read, the time taken).",
+    )
+    return quiet(verbose(func))
+
+
+def wrote(path: Any, what: str) -> None:
+    """Report one written output: ``wrote PATH (WHAT)`` on stdout, unless ``--quiet``.
+
+    For ``-`` (the data itself went to stdout) the line goes to stderr, under ``--verbose``.
+
+    Examples
+    --------
+    >>> wrote("deltas.csv", "5000 rows")
+    wrote deltas.csv (5000 rows)
+    """
+    if str(path) == "-":
+        debug(f"wrote stdout ({what})")
+    elif verbosity() >= 0:
+        click.echo(f"wrote {path} ({what})")
+
+
+def summary(text: str) -> None:
+    """Print a result summary (a key table, a score line) on stdout, unless ``--quiet``."""
+    if verbosity() >= 0:
+        click.echo(text)
+
+
+def note(text: str) -> None:
+    """A diagnostic on stderr (a notice, a choice made), unless ``--quiet``."""
+    if verbosity() >= 0:
+        click.echo(text, err=True)
+
+
+def debug(text: str) -> None:
+    """A diagnostic on stderr under ``--verbose`` only (what was read, timings)."""
+    if verbosity() > 0:
+        click.echo(text, err=True)
+
+
+def warn(text: str) -> None:
+    """A warning on stderr, always (also under ``--quiet``): data skipped, a fallback."""
+    click.echo(text, err=True)
+
+
+def progress_enabled() -> bool:
+    """Whether to show progress bars: stderr is a terminal and not ``--quiet``."""
+    return verbosity() >= 0 and sys.stderr.isatty()
 
 
 @contextlib.contextmanager
@@ -167,7 +328,7 @@ def skip_summary(errors: str) -> Iterator[ReadReport]:
         yield report
     finally:
         if errors == "skip":
-            click.echo(report.summary(), err=True)
+            warn(report.summary())
 
 
 def _parse_limits(ctx: click.Context, param: click.Parameter, value: Any) -> ReadLimits | None:
@@ -232,4 +393,11 @@ split_option = click.option(
     type=click.Choice(["train", "valid", "test"]),
     default=None,
     help="Only this split (the key of a Sketch-RNN .npz, or a file's 'split' column).",
+)
+epsilon_option = click.option(
+    "--epsilon",
+    type=float,
+    default=2.0,
+    show_default=True,
+    help="RDP tolerance in pixels for --simplify.",
 )

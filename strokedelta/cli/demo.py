@@ -3,13 +3,21 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from strokedelta.cli._common import check_paths, device_option, one_line_errors, seed_option
+from strokedelta.cli._common import (
+    check_paths,
+    device_option,
+    one_line_errors,
+    output_options,
+    progress_enabled,
+    seed_option,
+    summary,
+    wrote,
+)
 
 __all__ = ["COMMANDS", "demo", "demo_files", "experiment"]
 
@@ -48,6 +56,15 @@ def _data_option(help: str) -> Any:
     )
 
 
+_KINDS = {".csv": "table", ".png": "picture", ".svg": "picture", ".md": "report", ".npy": "array"}
+
+
+def _wrote_all(files: Any) -> None:
+    """One ``wrote PATH (WHAT)`` line per file: tables, pictures, the report; drawings else."""
+    for path in files:
+        wrote(path, _KINDS.get(Path(path).suffix, "drawings"))
+
+
 def demo_files() -> tuple[str, ...]:
     """The names of every file ``strokedelta demo`` may write into its ``--out`` folder."""
     from strokedelta.demo import CONVERSIONS  # torch is heavy: only when a command runs
@@ -66,6 +83,7 @@ def demo_files() -> tuple[str, ...]:
 @_data_option("A drawings file (ndjson, bin, npz, parquet) to use instead of synthetic drawings.")
 @device_option
 @seed_option
+@output_options
 @one_line_errors
 def demo(out: Path, quick: bool, data: Path | None, device: str, seed: int) -> None:
     """Run the whole demo and write a report with tables and pictures.
@@ -73,8 +91,8 @@ def demo(out: Path, quick: bool, data: Path | None, device: str, seed: int) -> N
     Generates synthetic drawings and series, converts the drawings (ndjson, npz, Parquet,
     stroke-5) and checks the round trips, trains delta and absolute models on series and on
     drawings, runs the shift, sketch-shift and drift experiments, and writes OUT/report.md.
-    The full run takes about 15 seconds on two CPU cores, --quick under ten. A --data file
-    that is one of the files the demo writes into OUT is refused before any work.
+    --quick runs everything at small sizes. A --data file that is one of the files the
+    demo writes into OUT is refused before any work.
 
     \b
     Example:
@@ -83,10 +101,11 @@ def demo(out: Path, quick: bool, data: Path | None, device: str, seed: int) -> N
     """
     from strokedelta.demo import key_tables, run_demo  # torch is heavy: only when it runs
 
-    check_paths([data], [out / name for name in demo_files()])
-    result = run_demo(out, quick=quick, device=device, seed=seed, data=data)
-    click.echo(key_tables(result))
-    click.echo(f"\nReport: {result.report}")
+    check_paths([data], [out / name for name in demo_files()], folders=[out])
+    progress = progress_enabled()
+    result = run_demo(out, quick=quick, device=device, seed=seed, data=data, progress=progress)
+    summary(key_tables(result) + "\n")
+    _wrote_all(result.files)  # report.md last
 
 
 @click.command("experiment")
@@ -96,6 +115,7 @@ def demo(out: Path, quick: bool, data: Path | None, device: str, seed: int) -> N
 @_data_option("sketch-shift only: a drawings file to use instead of synthetic drawings.")
 @device_option
 @seed_option
+@output_options
 @one_line_errors
 def experiment(
     name: str, out: Path, quick: bool, data: Path | None, device: str, seed: int
@@ -117,12 +137,12 @@ def experiment(
     """
     from strokedelta.experiments import OUTPUTS, run_experiment_files  # torch is heavy
 
-    check_paths([data], [out / file for file in OUTPUTS[name]])
+    check_paths([data], [out / file for file in OUTPUTS[name]], folders=[out])
     run = run_experiment_files(
-        name, out, quick=quick, device=device, seed=seed, data=data, progress=sys.stderr.isatty()
+        name, out, quick=quick, device=device, seed=seed, data=data, progress=progress_enabled()
     )
-    click.echo(run.key_table_text())
-    click.echo(f"\nWrote to {out}: {', '.join(path.name for path in run.files)}")
+    summary(run.key_table_text() + "\n")
+    _wrote_all(run.files)
 
 
 COMMANDS: list[click.Command] = [demo, experiment]

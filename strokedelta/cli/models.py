@@ -8,7 +8,6 @@ command line starts without torch.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,15 +16,20 @@ import numpy as np
 
 from strokedelta.cli._common import (
     check_paths,
+    debug,
     device_option,
     errors_option,
     limit_option,
     one_line_errors,
+    output_options,
+    progress_enabled,
     seed_option,
     skip_summary,
     split_columns,
     split_option,
     stack_options,
+    summary,
+    wrote,
 )
 from strokedelta.exceptions import ValidationError
 from strokedelta.io import read_drawings, write_drawings
@@ -96,7 +100,7 @@ def _common_params(options: dict[str, Any]) -> dict[str, Any]:
         "schedule": options["schedule"],
         "device": options["device"],
         "random_state": options["seed"],
-        "progress": sys.stderr.isatty(),
+        "progress": progress_enabled(),
     }
 
 
@@ -104,6 +108,12 @@ def _plot_history(model: Any, mode: str, data: str, path: str) -> None:
     name = type(model).__name__
     curve = LossCurve(mode, f"{name} on {Path(data).name}", list(model.history_))
     plot_loss_curves([curve], path, title=f"Training loss of {name}")
+
+
+def _wrote_model(model: Any, model_path: str, plot: str | None) -> None:
+    wrote(model_path, f"{type(model).__name__} model")
+    if plot:
+        wrote(plot, "loss curve")
 
 
 def _require_columns(frame: Any, names: list[str], data: str) -> None:
@@ -138,6 +148,7 @@ def _format_values(values: Any) -> str:
 )
 @limit_option
 @_training_options
+@output_options
 @one_line_errors
 def train(
     data: str,
@@ -163,10 +174,10 @@ def train(
         strokedelta train data/series.csv abs.safetensors --target y --features x \\
             --mode absolute --optimizer sgd --lr 1e-7 --plot loss.png
     """
+    params = _common_params(options)  # usage errors first, then the files (folders made)
     check_paths([data], [model_path, options["plot"]])
     from strokedelta.models import AbsoluteLinearRegressor, DeltaLinearRegressor  # torch is heavy
 
-    params = _common_params(options)
     frame = read_table(data, limits=limits)
     targets = split_columns(target) or []
     names = split_columns(features) or []
@@ -187,11 +198,12 @@ def train(
     model.save(model_path)
     if options["plot"]:
         _plot_history(model, options["mode"], data, options["plot"])
-    click.echo(
+    summary(
         f"{type(model).__name__}: {len(frame)} rows, {model.n_iter_} epochs; "
         f"coef {_format_values(model.coef_)}, intercept {_format_values(model.intercept_)}; "
-        f"training RMSE {rmse:.6g}, R^2 {model.score(x, y, groups):.6f}; saved {model_path}"
+        f"training RMSE {rmse:.6g}, R^2 {model.score(x, y, groups):.6f}"
     )
+    _wrote_model(model, model_path, options["plot"])
 
 
 @click.command("train-sketch")
@@ -204,6 +216,7 @@ def train(
 @errors_option
 @limit_option
 @_training_options
+@output_options
 @one_line_errors
 def train_sketch(
     data: str,
@@ -227,10 +240,10 @@ def train_sketch(
         strokedelta train-sketch sketchrnn_sheep.npz sheep_abs.safetensors --split train \\
             --mode absolute --solver lstsq
     """
+    params = _common_params(options)  # usage errors first, then the files (folders made)
     check_paths([data], [model_path, options["plot"]])
     from strokedelta.models import NextDeltaRegressor, NextPointRegressor  # torch is heavy
 
-    params = _common_params(options)
     with skip_summary(errors) as report:
         drawings = read_drawings(data, split=split, errors=errors, report=report, limits=limits)
     model: Any
@@ -243,10 +256,11 @@ def train_sketch(
     model.save(model_path)
     if options["plot"]:
         _plot_history(model, options["mode"], data, options["plot"])
-    click.echo(
+    summary(
         f"{type(model).__name__}: {len(drawings)} drawings, {model.n_windows_} windows, "
-        f"{model.n_iter_} epochs; one-step RMSE {rmse:.4f} px; saved {model_path}"
+        f"{model.n_iter_} epochs; one-step RMSE {rmse:.4f} px"
     )
+    _wrote_model(model, model_path, options["plot"])
 
 
 @click.command("predict")
@@ -271,6 +285,7 @@ def train_sketch(
 )
 @errors_option
 @limit_option
+@output_options
 @one_line_errors
 def predict(
     model_path: str,
@@ -316,9 +331,11 @@ def _predict_table(
         raise click.UsageError("--column names one column; this model predicts several")
     frame = read_table(data, limits=limits)
     _require_columns(frame, model.feature_names_in_ or [], data)
-    write_table(model.predict_frame(frame, column), out)
-    if out != "-":
-        click.echo(f"{len(frame)} predictions written to {out}", err=True)
+    debug(f"read {len(frame)} rows from {data}")
+    result = model.predict_frame(frame, column)
+    write_table(result, out)
+    added = ", ".join(str(c) for c in result.columns if c not in frame.columns)
+    wrote(out, f"{len(result)} rows, predictions in {added}")
 
 
 def _predict_drawings(
@@ -340,7 +357,7 @@ def _predict_drawings(
         result = model.predict_drawings(drawings)
     result = round_to_pixels(result, like=drawings)
     write_drawings(result, out)
-    click.echo(f"{len(result)} drawings written to {out}", err=True)
+    wrote(out, f"{len(result)} drawings, {'rolled out' if rollout else 'one-step predictions'}")
 
 
 COMMANDS: list[click.Command] = [train, train_sketch, predict]

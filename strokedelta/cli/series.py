@@ -9,17 +9,22 @@ value for value, not just to rounding error.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import click
+import numpy as np
 import pandas as pd
 
 from strokedelta.cli._common import (
     check_paths,
+    debug,
     limit_option,
     one_line_errors,
+    output_options,
     split_columns,
     stack_options,
+    wrote,
 )
 from strokedelta.exceptions import DeltaOverflowError, FormatError, ValidationError
 from strokedelta.io.tables import read_table, round_to_source_decimals, table_format, write_table
@@ -40,17 +45,25 @@ def _run(
     lag: int,
     na: str,
     limits: ReadLimits | None,
+    initial: str | None = None,
 ) -> None:
     table_format(output_path)  # an unknown output extension fails before any work
-    check_paths([input_path], [output_path])
+    from_file = initial is not None and "=" not in initial
+    check_paths([input_path, *([initial] if from_file else [])], [output_path])
     frame = read_table(input_path, limits=limits)
+    debug(f"read {len(frame)} rows from {'stdin' if input_path == '-' else input_path}")
     index = frame.index
     frame.index = pd.RangeIndex(1, len(frame) + 1)  # messages count data rows from 1
     names = split_columns(columns) or []
     coder = DeltaTransformer(columns=names, group=group, order=order, lag=lag, na=na)
     try:
         coder.fit(frame)
-        if inverse:
+        if inverse and initial is not None:
+            lead = _initial_rows(initial, frame, names, group, order * lag, limits)
+            result = coder.inverse_transform(frame, initial=lead)
+            undo = _continued(coder, lead, names, group)
+            result = round_to_source_decimals(result, frame, undo, names)
+        elif inverse:
             result = coder.inverse_transform(frame)
             result = round_to_source_decimals(result, frame, coder.transform, names)
         else:
@@ -61,6 +74,67 @@ def _run(
         raise FormatError(str(exc), path=name) from None
     result.index = index
     write_table(result, output_path)
+    wrote(output_path, f"{len(result)} rows; {columns} {'integrated' if inverse else 'as deltas'}")
+
+
+def _number(text: str) -> int | float:
+    try:
+        return int(text)
+    except ValueError:
+        return float(text)
+
+
+def _initial_rows(
+    text: str,
+    frame: pd.DataFrame,
+    names: list[str],
+    group: str | None,
+    span: int,
+    limits: ReadLimits | None,
+) -> pd.DataFrame:
+    """``--initial``: a table of the rows before IN (FILE), or ``x=5,y=3`` (``x=4:5`` for
+    order * lag = 2, oldest first) for every sequence, as rows that precede IN's rows."""
+    if "=" not in text:
+        return read_table(text, limits=limits)
+    given: dict[str, list[int | float]] = {}
+    for item in text.split(","):
+        name, _, values = item.partition("=")
+        try:
+            given[name.strip()] = [_number(v) for v in values.split(":")]
+        except ValueError:
+            raise click.BadParameter(
+                f"{item!r}: values must be numbers, e.g. x=5,y=3", param_hint="--initial"
+            ) from None
+    wrong = sorted(set(given) ^ set(names))
+    short = [n for n in names if n in given and len(given[n]) != span]
+    if wrong or short:
+        raise click.BadParameter(
+            f"give {span} value(s) (order * lag, oldest first, ':'-separated) for each of "
+            f"the columns {','.join(names)}; got {text!r}",
+            param_hint="--initial",
+        )
+    keys = [None] if group is None else list(pd.unique(frame[group]))
+    lead = pd.DataFrame({n: np.tile(given[n], len(keys)) for n in names})
+    if group is not None:
+        lead.insert(0, group, np.repeat(np.asarray(keys, dtype=object), span))
+    return lead
+
+
+def _continued(
+    coder: DeltaTransformer, lead: pd.DataFrame, names: list[str], group: str | None
+) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """The deltas of values that continue the rows ``lead`` (the inverse of ``--initial``)."""
+
+    def undo(values: pd.DataFrame) -> pd.DataFrame:
+        wanted = [*([] if group is None else [group]), *names]
+        both = pd.concat([lead[wanted], values[wanted]], ignore_index=True)
+        deltas = DeltaTransformer(**coder.get_params()).fit_transform(both)
+        out = values.copy(deep=False)
+        for name in names:
+            out[name] = deltas[name].iloc[len(lead) :].to_numpy()
+        return out
+
+    return undo
 
 
 _table_options = stack_options(
@@ -96,6 +170,7 @@ _table_options = stack_options(
         "restart the sequence after it.",
     ),
     limit_option,
+    output_options,
 )
 """The arguments and options ``delta`` and ``integrate`` share (passed on to ``_run``)."""
 
@@ -122,18 +197,30 @@ def delta(**options: Any) -> None:
 
 @click.command("integrate")
 @_table_options
+@click.option(
+    "--initial",
+    default=None,
+    metavar="X=V,...|FILE",
+    help="Values just before IN's first row, so every row of IN is a delta (forecast "
+    "deltas, a later slice): x=5,y=3 for every sequence (x=4:5 when order * lag is 2, oldest "
+    "first), or a table FILE of the rows before IN (its last order * lag rows of each group "
+    "are used). Like R's diffinv(xi=), but OUT holds IN's rows only.",
+)
 @one_line_errors
 def integrate(**options: Any) -> None:
     """Integrate COLUMNS of table IN (differences) back to absolute values; write table OUT.
 
     The exact inverse of `strokedelta delta` run with the same options: integrating its output
     gives back every value of every row, in the same row order. IN and OUT are .csv, .csv.gz or
-    .parquet (by extension), or - for CSV on stdin/stdout.
+    .parquet (by extension), or - for CSV on stdin/stdout. With --initial, IN holds deltas
+    only (e.g. forecast deltas) and continues from the given last known values.
 
     \b
     Example:
         strokedelta delta data/series.csv deltas.parquet --columns x,y --group id --order 2
         strokedelta integrate deltas.parquet restored.csv --columns x,y --group id --order 2
+        strokedelta integrate forecast.csv future.csv --columns x,y --initial x=5,y=3
+        strokedelta integrate forecast.csv future.csv --columns x --group id --initial last.csv
     """
     _run(inverse=True, **options)
 

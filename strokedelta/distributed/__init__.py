@@ -3,7 +3,9 @@
 :func:`delta_dask_frame` delta-codes (or integrates) columns of a ``dask.dataframe.DataFrame``
 with :class:`~strokedelta.DeltaTransformer` per partition (:mod:`.dataframe`);
 :func:`convert_files` converts many drawings files in parallel with
-:func:`strokedelta.io.convert_drawings` over a ``dask.bag`` (:mod:`.files`). Both run on dask's
+:func:`strokedelta.io.convert_drawings` over a ``dask.bag`` (:mod:`.files`);
+:func:`describe_files_dask` computes a dataset's statistics file by file (:mod:`.stats`). All run
+on dask's
 local threads by default, on a :func:`local_client` (``LocalCluster``) or on a remote scheduler
 through :func:`client_for` (:mod:`.cluster`). No home-made pool or scheduler.
 
@@ -24,6 +26,16 @@ except ImportError as exc:
 
 from strokedelta.distributed.cluster import client_for, local_client
 from strokedelta.distributed.dataframe import delta_dask_frame
-from strokedelta.distributed.files import convert_files
+from strokedelta.distributed.datasets import DaskEngine
+from strokedelta.distributed.files import convert_files, convert_many
+from strokedelta.distributed.stats import describe_files_dask
 
-__all__ = ["client_for", "convert_files", "delta_dask_frame", "local_client"]
+__all__ = [
+    "DaskEngine",
+    "client_for",
+    "convert_files",
+    "convert_many",
+    "delta_dask_frame",
+    "describe_files_dask",
+    "local_client",
+]

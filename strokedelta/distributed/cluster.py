@@ -37,7 +37,9 @@ def local_client(
         threads_per_worker=threads_per_worker,
         processes=processes,
         dashboard_address="127.0.0.1:0",  # None would still bind port 8787: clashes in parallel
-        silence_logs=logging.ERROR,
+        # a failed task comes back to the client as its exception (one line in the CLI); the
+        # workers' own "Compute Failed" ERROR log would print its traceback as well
+        silence_logs=logging.CRITICAL,
     )
     with cluster, Client(cluster) as client:
         yield client

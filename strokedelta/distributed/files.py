@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import dask.bag as db
 
-from strokedelta._files import suffix_of
-from strokedelta._validation import check_choice, fail
-from strokedelta.io import WRITE_FORMATS, convert_drawings, format_of
-from strokedelta.sketch import simplify_drawings
+from strokedelta._validation import check_choice
+from strokedelta.io import convert_drawings, output_paths
+from strokedelta.limits import ReadLimits
+from strokedelta.sketch import prepare_drawings
 
 if TYPE_CHECKING:
     from distributed import Client
 
-__all__ = ["convert_files"]
+__all__ = ["convert_files", "convert_many"]
 
 
 def convert_files(
@@ -65,33 +66,74 @@ def convert_files(
     >>> len(read_drawings(folder / "out" / "a.parquet"))
     1
     """
-    check_choice("to", to, WRITE_FORMATS)
+    done = convert_many(inputs, output_dir, to=to, simplify=simplify, errors=errors, client=client)
+    return [path for path, _, _ in done]
+
+
+def convert_many(
+    inputs: Sequence[str | Path],
+    output_dir: str | Path,
+    *,
+    to: str = ".parquet",
+    simplify: bool = False,
+    epsilon: float = 2.0,
+    min_len: int | None = None,
+    max_len: int | None = None,
+    split: str | None = None,
+    errors: str = "raise",
+    merge_splits: bool = False,
+    limits: ReadLimits | None = None,
+    client: Client | None = None,
+) -> list[tuple[Path, int, int]]:
+    """:func:`convert_files` with every option of :func:`strokedelta.io.convert_drawings`.
+
+    Each task converts one file with :func:`strokedelta.io.convert_drawings` (the same call as
+    the single-file command), transformed by :func:`strokedelta.sketch.prepare_drawings` when
+    ``simplify``, ``min_len`` or ``max_len`` is given, so every output is byte for byte what
+    converting the file alone gives, on any engine.
+
+    Returns
+    -------
+    list of (Path, int, int)
+        Per input, in order: the written file, its drawings and its points.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from strokedelta.io import write_drawings
+    >>> from strokedelta.sketch import Drawings
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> write_drawings(Drawings.from_polylines([[[[0, 3], [0, 4]]]]), folder / "a.npz")
+    >>> [(p.name, n, k) for p, n, k in convert_many([folder / "a.npz"], folder, to=".ndjson")]
+    [('a.ndjson', 1, 2)]
+    """
     check_choice("errors", errors, ("raise", "skip"))
-    if isinstance(inputs, (str, Path)):
-        raise fail("inputs", "be a list of paths", repr(str(inputs)))
-    sources = [Path(p) for p in inputs]
-    for source in sources:
-        format_of(source)  # an unknown extension fails before any work
-    folder = Path(output_dir)
-    targets = [folder / (s.name[: len(s.name) - len(suffix_of(s))] + to) for s in sources]
-    seen: dict[Path, Path] = {}
-    for source, target in zip(sources, targets):
-        if target in seen:
-            raise fail("inputs", "have distinct names", f"{seen[target]} and {source} -> {target}")
-        if target.resolve() == source.resolve():
-            raise fail("output_dir", "not overwrite an input", str(target))
-        seen[target] = source
-    if not sources:
+    targets = output_paths(inputs, output_dir, to)
+    if not targets:
         return []
-    folder.mkdir(parents=True, exist_ok=True)
-    jobs = db.from_sequence(list(zip(map(str, sources), map(str, targets))), partition_size=1)
-    done = jobs.map(_convert_one, simplify=simplify, errors=errors)
+    Path(output_dir).mkdir(parents=True, exist_ok=True)
+    steps = simplify or min_len is not None or max_len is not None
+    transform = (
+        functools.partial(
+            prepare_drawings, simplify=simplify, epsilon=epsilon, min_len=min_len, max_len=max_len
+        )
+        if steps
+        else None
+    )
+    options = {
+        "split": split,
+        "errors": errors,
+        "merge_splits": merge_splits,
+        "limits": limits,
+        "transform": transform,
+    }
+    jobs = db.from_sequence(list(zip(map(str, inputs), map(str, targets))), partition_size=1)
+    done = jobs.map(_convert_one, options=options)
     written = done.compute(scheduler=client if client is not None else "threads")
-    return [Path(p) for p in written]
+    return [(Path(p), n, k) for p, n, k in written]
 
 
-def _convert_one(job: tuple[str, str], *, simplify: bool, errors: str) -> str:
+def _convert_one(job: tuple[str, str], *, options: dict[str, Any]) -> tuple[str, int, int]:
     source, target = job
-    transform = simplify_drawings if simplify else None
-    convert_drawings(source, target, errors=errors, transform=transform)
-    return target
+    count, points = convert_drawings(source, target, **options)
+    return target, count, points

@@ -14,7 +14,11 @@ Each format is one module that registers a :class:`~strokedelta.io.registry.Draw
 of :mod:`strokedelta.io.drawings_files` dispatch through that registry. Reading streams in chunks
 where the format allows it (ndjson, Parquet); writing goes through :func:`open_writer`, which
 writes to a temporary file renamed into place only on success, so a failure never leaves a
-partial output. Tables of series (``.csv``, ``.parquet``) are :mod:`strokedelta.io.tables`.
+partial output. Splits (``train`` / ``valid`` / ``test``, the ``split`` column) are kept by
+ndjson (a ``split`` field per line), npz (its keys) and Parquet; ``.bin`` cannot hold them and
+refuses drawings that have them unless ``merge_splits=True``. :func:`describe_files` gives the
+statistics of files and datasets per split and per word (:mod:`strokedelta.io.file_stats`).
+Tables of series (``.csv``, ``.parquet``) are :mod:`strokedelta.io.tables`.
 
 Examples
 --------
@@ -43,9 +47,11 @@ from strokedelta.io.drawings_files import (
     format_of,
     iter_drawings,
     open_writer,
+    output_paths,
     read_drawings,
     write_drawings,
 )
+from strokedelta.io.file_stats import dataset_files, describe_files, summarize_file
 from strokedelta.io.read_report import ReadReport
 
 __all__ = [
@@ -54,9 +60,13 @@ __all__ = [
     "DrawingsWriter",
     "ReadReport",
     "convert_drawings",
+    "dataset_files",
+    "describe_files",
     "format_of",
     "iter_drawings",
     "open_writer",
+    "output_paths",
     "read_drawings",
+    "summarize_file",
     "write_drawings",
 ]

@@ -2,21 +2,26 @@
 
 Record boundaries depend on the record before, so one compiled pass (numba) finds where every
 drawing and stroke starts, checking every read against the end of the file and each drawing's
-counts against the limits before anything is allocated for it.
+counts against the limits before anything is allocated for it. A file under
+:data:`SMALL_SCAN_BYTES` is walked by the same code in Python: loading numba's cached machine
+code costs about a second, the Python walk of a small file a few milliseconds.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-import numba
 import numpy as np
 
 from strokedelta.exceptions import FormatError, ResourceLimitError
 from strokedelta.limits import ReadLimits
 from strokedelta.sketch.stroke3_checks import EMPTY_DRAWING
 
-__all__ = ["HEADER", "OK", "record_problems", "scan", "stop_error"]
+__all__ = ["HEADER", "OK", "SMALL_SCAN_BYTES", "record_problems", "scan", "stop_error"]
+
+#: Files shorter than this are walked in Python (the same code, without compiling it).
+SMALL_SCAN_BYTES = 256 << 10
 
 HEADER = 17  # key_id 8 + countrycode 2 + recognized 1 + timestamp 4 + n_strokes 2
 
@@ -25,8 +30,35 @@ OK, _TRUNCATED_HEADER, _TRUNCATED_STROKE, _TRUNCATED_POINTS = 0, 1, 2, 3
 _TOO_MANY_STROKES, _TOO_MANY_POINTS = 4, 5
 
 
-@numba.njit(cache=True)
 def scan(
+    buf: np.ndarray,
+    limit: int,
+    max_strokes: int,
+    max_points: int,
+    rec_start: np.ndarray,
+    rec_strokes: np.ndarray,
+    stroke_start: np.ndarray,
+    stroke_points: np.ndarray,
+) -> tuple[int, int, int, int, int, int, int]:
+    """Walk the records (at most ``limit``), filling the arrays when they are large enough.
+
+    Compiled for a file of :data:`SMALL_SCAN_BYTES` or more, else in Python; see
+    :func:`_walk` for what it returns.
+    """
+    walk = _walk if buf.shape[0] < SMALL_SCAN_BYTES else _compiled_walk()
+    args = (max_strokes, max_points, rec_start, rec_strokes, stroke_start, stroke_points)
+    return walk(buf, limit, *args)
+
+
+@cache
+def _compiled_walk() -> Any:
+    """:func:`_walk` compiled by numba (cached on disk), on first use."""
+    import numba  # here: numba is the heavy dependency, loaded only for a large file
+
+    return numba.njit(cache=True)(_walk)
+
+
+def _walk(
     buf: np.ndarray,
     limit: int,
     max_strokes: int,

@@ -35,9 +35,11 @@ SAFE_INT = 2.0**53
 
 @dataclass
 class ChunkState:
-    """What the first chunk fixed for the whole file: strokes with times (3) or without (2)."""
+    """What earlier chunks fixed for the whole file: strokes with times (3) or without (2),
+    and whether drawings carry a ``split`` column."""
 
     width: int | None = None
+    splits: bool = False
 
 
 def _coordinates(points: np.ndarray, has_time: bool) -> np.ndarray:

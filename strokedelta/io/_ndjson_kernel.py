@@ -1,18 +1,15 @@
 """A compiled scanner for the JSON subset Quick, Draw! ndjson lines use.
 
 One pass over a chunk's bytes (numba) finds, for every line, the spans of the string fields
-(``key_id``, ``word``, ``countrycode``, ``timestamp``), ``recognized``, and the nested number
-lists of ``drawing``: the strokes per drawing, the lists per stroke, the numbers per list and
-every number (integers parsed in place, other numbers kept as text spans for numpy's exact
-float parser). It is strict JSON where it matters (number grammar, no leading zeros, quotes,
-string escapes; strings holding escapes are flagged for the caller to decode) and gives up
-(returns a non-zero status) on anything it does not handle (escaped keys, nested values in
-unknown fields, a drawing given twice, ...), in which case the caller falls back to a general
-parser. Validation of the content (equal lengths, no empty strokes) is done by the caller on the
-flat arrays.
-
-:func:`nesting_depth` measures how deeply a line's JSON values nest (outside strings), so that
-the general parser is never handed a line deep enough to exhaust Python's recursion.
+(``key_id``, ``word``, ``countrycode``, ``timestamp``, ``split``), ``recognized``, and the
+nested number lists of ``drawing``: the strokes per drawing, the lists per stroke, the numbers
+per list and every number (integers parsed in place, other numbers kept as text spans for
+numpy's exact float parser). It is strict JSON where it matters (number grammar, no leading
+zeros, quotes, string escapes; strings holding escapes are flagged for the caller to decode)
+and gives up (returns a non-zero status) on anything it does not handle (escaped keys, nested
+values in unknown fields, a drawing given twice, ...), in which case the caller falls back to a
+general parser. Validation of the content (equal lengths, no empty strokes, known splits) is
+done by the caller on the flat arrays.
 """
 
 from __future__ import annotations
@@ -22,17 +19,22 @@ from typing import Any
 import numba
 import numpy as np
 
-__all__ = ["FIELDS", "STRING_COLUMNS", "byte_counts", "nesting_depth", "scan_chunk"]
+from strokedelta.io._ndjson_lines import STRING_COLUMNS
 
-#: The string fields of a Quick, Draw! line, in column order.
-STRING_COLUMNS = ("key_id", "word", "countrycode", "timestamp")
-#: String fields whose spans are recorded, in column order; then recognized and drawing.
-FIELDS = STRING_COLUMNS
+__all__ = ["FIELDS", "SPLIT_FIELD", "byte_counts", "scan_chunk"]
+
+#: String fields whose spans are recorded, in column order (``split``: strokedelta's own field,
+#: the drawing's train / valid / test split); then recognized and drawing.
+FIELDS = (*STRING_COLUMNS, "split")
+_N_FIELDS = len(FIELDS)
+#: The column of ``split`` in the scanner's spans.
+SPLIT_FIELD = FIELDS.index("split")
+_RECOGNIZED, _DRAWING = _N_FIELDS, _N_FIELDS + 1
 _NAMES = (*FIELDS, "recognized", "drawing")
 _NAME_BYTES = np.frombuffer("".join(_NAMES).encode(), dtype=np.uint8).copy()
 _NAME_OFFSETS = np.cumsum([0] + [len(n) for n in _NAMES]).astype(np.int64)
 # (global arrays are compile-time constants of the kernels; as default arguments they would
-# make every process miss numba's on-disk cache and compile again, about 10 s)
+# make every process miss numba's on-disk cache and compile them again)
 
 OK, BAIL = 0, 1
 
@@ -304,8 +306,8 @@ def scan_chunk(
     flags the string spans that hold backslash escapes (still to decode).
     """
     n = buf.shape[0]
-    spans = np.full((max_rows, 4, 2), -1, dtype=np.int64)
-    escaped = np.zeros((max_rows, 4), dtype=np.bool_)
+    spans = np.full((max_rows, _N_FIELDS, 2), -1, dtype=np.int64)
+    escaped = np.zeros((max_rows, _N_FIELDS), dtype=np.bool_)
     recognized = np.full(max_rows, -1, dtype=np.int8)
     row_strokes = np.zeros(max_rows, dtype=np.int64)
     stroke_points = np.empty(max_strokes, dtype=np.int64)
@@ -349,7 +351,7 @@ def scan_chunk(
             if i >= n:
                 bad = True
                 break
-            if code == 5:  # drawing
+            if code == _DRAWING:
                 if seen_drawing or buf[i] != _LBRACKET:
                     bad = True
                     break
@@ -373,7 +375,7 @@ def scan_chunk(
                     break
                 row_strokes[rows] = count
                 i = end
-            elif code == 4:  # recognized: true, false or null
+            elif code == _RECOGNIZED:  # true, false or null
                 end = _skip_literal(buf, i, n)
                 if end < 0 or (buf[i] != 116 and buf[i] != 102 and buf[i] != 110):
                     bad = True
@@ -441,39 +443,3 @@ def scan_chunk(
         points,
         floats,
     )
-
-
-@numba.njit(cache=True, nogil=True)
-def nesting_depth(buf: np.ndarray) -> int:
-    """How deeply arrays and objects nest in ``buf`` (uint8), brackets inside strings ignored.
-
-    For valid JSON this is its nesting depth; for any text it is at least the depth a JSON
-    parser reaches before it stops.
-
-    Examples
-    --------
-    >>> nesting_depth(np.frombuffer(b'{"a": [[1], "[[["]}', dtype=np.uint8))
-    3
-    """
-    depth = 0
-    deepest = 0
-    in_string = False
-    i = 0
-    n = buf.shape[0]
-    while i < n:
-        c = buf[i]
-        if in_string:
-            if c == _BACKSLASH:
-                i += 1
-            elif c == _QUOTE:
-                in_string = False
-        elif c == _QUOTE:
-            in_string = True
-        elif c in (_LBRACKET, _LBRACE):
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-        elif c in (_RBRACKET, _RBRACE):
-            depth -= 1
-        i += 1
-    return deepest

@@ -4,10 +4,11 @@ The fast parsers of :mod:`strokedelta.io.quickdraw_ndjson` give up on a chunk wi
 unusual; this module then reads that chunk's lines one at a time with :func:`json.loads` and
 names the first problem of each bad line (bad JSON, NaN / Infinity, strings or booleans for
 numbers, x / y / t of different lengths, empty drawings and strokes, mixed raw / simplified
-strokes, coordinates whose differences overflow, wrongly typed metadata, text that is not
-Unicode). The limits of nesting depth, strokes
+strokes, coordinates whose differences overflow, wrongly typed metadata, a ``split`` other than
+train / valid / test, text that is not Unicode). The limits of nesting depth, strokes
 and points are checked before the work they bound: the depth before :func:`json.loads` recurses,
-the counts before any array is built.
+the counts before any array is built. Nothing here loads numba: a small file is parsed by this
+module alone (see :data:`strokedelta.io.quickdraw_ndjson.FAST_MIN_BYTES`).
 
 Examples
 --------
@@ -23,18 +24,22 @@ strokedelta.io._ndjson_lines.BadRecord: stroke 0: x and y have different lengths
 from __future__ import annotations
 
 import json
+import re
 import sys
 from itertools import chain
 from typing import Any
 
 import numpy as np
 
-from strokedelta.io._ndjson_kernel import STRING_COLUMNS, nesting_depth
 from strokedelta.limits import DEFAULT_LIMITS, ReadLimits
+from strokedelta.sketch.drawings import SPLITS
 from strokedelta.sketch.formats import flatten_polylines
 from strokedelta.sketch.stroke3_checks import EMPTY_DRAWING, point_problems
 
-__all__ = ["STRING_COLUMNS", "BadRecord", "LimitHit", "parse_record"]
+__all__ = ["STRING_COLUMNS", "BadRecord", "LimitHit", "nesting_depth", "parse_record"]
+
+#: The string fields of a Quick, Draw! line, in column order.
+STRING_COLUMNS = ("key_id", "word", "countrycode", "timestamp")
 
 
 #: No coordinate below this size can make a difference overflow (int64 or float64).
@@ -55,6 +60,34 @@ class LimitHit(BadRecord):
         self.what = what
 
 
+#: A JSON string as a nesting count sees it: a backslash escapes the next byte, whatever it is.
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_OPEN = np.zeros(256, dtype=np.int8)
+_OPEN[[ord("["), ord("{")]] = 1
+_OPEN[[ord("]"), ord("}")]] = -1
+
+
+def nesting_depth(line: bytes) -> int:
+    """How deeply arrays and objects nest in ``line``, brackets inside strings ignored.
+
+    For valid JSON this is its nesting depth; for any text it is at least the depth a JSON
+    parser reaches before it stops (an unterminated string hides the rest of the line).
+
+    Examples
+    --------
+    >>> nesting_depth(b'{"a": [[1], "[[["]}')
+    3
+    >>> nesting_depth(b'[["a", [2]], "[[[')
+    3
+    """
+    bare = _STRING.sub(b"", line)
+    open_string = bare.find(b'"')
+    if open_string >= 0:  # every string before it was removed: this one never closes
+        bare = bare[:open_string]
+    steps = _OPEN[np.frombuffer(bare, dtype=np.uint8)].astype(np.int64)
+    return max(0, int(np.cumsum(steps).max(initial=0)))
+
+
 def _reject_constant(name: str) -> Any:
     raise BadRecord(f"{name} is not a valid number (JSON has no NaN or Infinity)")
 
@@ -73,7 +106,7 @@ def parse_record(
         raise BadRecord(f"not valid UTF-8 text at byte {exc.start}") from None
     if not text.strip():
         return None
-    depth = nesting_depth(np.frombuffer(line, dtype=np.uint8))
+    depth = nesting_depth(line)
     if depth > limits.max_depth:
         raise LimitHit("max_depth", depth, f"JSON values nested {depth} deep")
     obj = _loads(text)
@@ -182,6 +215,10 @@ def _check_meta(obj: dict[str, Any]) -> dict[str, Any]:
     if recognized is not None and not isinstance(recognized, bool):
         raise BadRecord(f"recognized must be true or false; got {_short(recognized)}")
     out["recognized"] = recognized
+    split = obj.get("split")
+    if split is not None and split not in SPLITS:
+        raise BadRecord(f"split must be one of {', '.join(SPLITS)} or null; got {_short(split)}")
+    out["split"] = split
     return out
 
 

@@ -3,8 +3,9 @@
 :func:`strokedelta.io._ndjson_kernel.scan_chunk` finds every number and string span in one
 pass; this module gathers them into flat arrays with numpy (fractions are parsed by numpy's exact
 float parser, strings become Arrow string columns, the few strings with escapes are decoded by
-:func:`json.loads`) and returns None whenever anything is off or a drawing is over a limit, so
-that the line-by-line parser names the line and the problem.
+:func:`json.loads`; a ``split`` column only when a line of the chunk has a ``split`` field)
+and returns None whenever anything is off or a drawing is over a limit, so that the
+line-by-line parser names the line and the problem.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ import numpy as np
 import pandas as pd
 
 from strokedelta.io._ndjson_build import SAFE_INT, ChunkState, build_drawings
-from strokedelta.io._ndjson_kernel import OK, byte_counts, scan_chunk
+from strokedelta.io._ndjson_kernel import OK, SPLIT_FIELD, byte_counts, scan_chunk
 from strokedelta.io._ndjson_lines import STRING_COLUMNS
 from strokedelta.limits import ReadLimits
 from strokedelta.ragged import offsets_from_lengths
-from strokedelta.sketch.drawings import META_COLUMNS, Drawings
+from strokedelta.sketch.drawings import META_COLUMNS, SPLITS, Drawings
 from strokedelta.sketch.formats import FlatPolylines
 
 __all__ = ["DRAWING_DEPTH", "parse_compiled"]
@@ -93,20 +94,33 @@ def parse_compiled(
         time = t.astype(np.int64)
     state.width = width
     flat = FlatPolylines(np.ascontiguousarray(xy), time, stroke_offsets, row_offsets)
+    meta = _meta(buf, spans[:rows], escaped[:rows], recognized[:rows])
+    return None if meta is None else build_drawings(flat, meta)
+
+
+def _meta(
+    buf: np.ndarray, spans: np.ndarray, escaped: np.ndarray, flags: np.ndarray
+) -> pd.DataFrame | None:
+    """The metadata columns of the scanned rows; None for text the line parser must judge."""
     columns: dict[str, Any] = {}
     for k, name in enumerate(STRING_COLUMNS):
-        column = _span_strings(buf, spans[:rows, k], escaped[:rows, k])
+        column = _span_strings(buf, spans[:, k], escaped[:, k])
         if column is None:
             return None
         columns[name] = column
-    flags = recognized[:rows]
     if (flags >= 0).all():
         columns["recognized"] = flags.astype(bool)
     else:
         column = pd.array(flags == 1, dtype="boolean")
         column[flags < 0] = pd.NA
         columns["recognized"] = column
-    return build_drawings(flat, pd.DataFrame({c: columns[c] for c in META_COLUMNS}))
+    meta = pd.DataFrame({c: columns[c] for c in META_COLUMNS})
+    if (spans[:, SPLIT_FIELD, 0] >= 0).any():  # strokedelta's split field, when present
+        split = _span_strings(buf, spans[:, SPLIT_FIELD], escaped[:, SPLIT_FIELD])
+        if split is None or not split.dropna().isin(SPLITS).all():
+            return None  # the line-by-line parser names the line with an unknown split
+        meta["split"] = split
+    return meta
 
 
 def _gather_bytes(buf: np.ndarray, start: np.ndarray, length: np.ndarray) -> np.ndarray:

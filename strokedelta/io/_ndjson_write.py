@@ -22,13 +22,15 @@ import pandas as pd
 
 from strokedelta.exceptions import ValidationError
 from strokedelta.ragged import offsets_from_lengths
-from strokedelta.sketch.drawings import Drawings
+from strokedelta.sketch.drawings import Drawings, check_split_labels
 from strokedelta.sketch.formats import stroke_offsets
 
-__all__ = ["GOOGLE_ORDER", "NdjsonWriter", "format_ndjson"]
+__all__ = ["GOOGLE_ORDER", "LINE_ORDER", "NdjsonWriter", "format_ndjson"]
 
 #: Google's key order; ``drawing`` comes last.
 GOOGLE_ORDER = ("word", "countrycode", "timestamp", "recognized", "key_id")
+#: The keys written: Google's, then strokedelta's ``split`` (only for drawings that have one).
+LINE_ORDER = (*GOOGLE_ORDER, "split")
 
 
 def _number_texts(values: np.ndarray) -> np.ndarray:
@@ -49,7 +51,7 @@ def _line_prefixes(meta: pd.DataFrame) -> np.ndarray:
     n = len(meta)
     line = np.full(n, "{", dtype=object)
     started = np.zeros(n, dtype=bool)
-    for name in GOOGLE_ORDER:
+    for name in LINE_ORDER:
         if name not in meta.columns:
             continue
         column = meta[name]
@@ -73,13 +75,27 @@ def _line_prefixes(meta: pd.DataFrame) -> np.ndarray:
 def format_ndjson(drawings: Drawings) -> str:
     """Quick, Draw! ndjson text of all drawings (one line each), built with flat arrays.
 
+    A ``split`` column is written as a ``"split"`` field after ``key_id`` (omitted where it
+    is null), so that the splits survive a round trip through ndjson.
+
     Raises
     ------
     ValidationError
-        When a drawing has no points (Google's layout has no empty drawings).
+        When a drawing has no points (Google's layout has no empty drawings), or a split is
+        not one of train, valid, test.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> meta = pd.DataFrame({"key_id": ["7"], "split": ["test"]})
+    >>> d = Drawings.from_polylines([[[[1], [2]]]], meta)
+    >>> print(format_ndjson(d), end="")
+    {"key_id":"7","split":"test","drawing":[[[1],[2]]]}
     """
     if len(drawings) == 0:
         return ""
+    if "split" in drawings.meta.columns:
+        check_split_labels(drawings.meta["split"])
     empty = drawings.lengths == 0
     if empty.any():
         raise ValidationError(
@@ -116,7 +132,8 @@ class NdjsonWriter:
     """Append drawings to an open ndjson file (``gzip=True`` compresses).
 
     The ``ndjson`` format's registered writer: use it through
-    :func:`strokedelta.io.open_writer`, which makes the output atomic.
+    :func:`strokedelta.io.open_writer`, which makes the output atomic. The output depends only
+    on the drawings (a ``.gz`` header holds no file name and no time).
     """
 
     def __init__(self, path: Path, *, gzip: bool = False) -> None:
@@ -124,7 +141,11 @@ class NdjsonWriter:
 
         self.path = Path(path)
         self.count = 0
-        self._handle: Any = gz.open(self.path, "wb") if gzip else open(self.path, "wb")  # noqa: SIM115
+        self._raw: Any = open(self.path, "wb")  # noqa: SIM115
+        # no file name and no time in the gzip header: the same drawings give the same bytes
+        self._handle: Any = (
+            gz.GzipFile(filename="", mode="wb", fileobj=self._raw, mtime=0) if gzip else self._raw
+        )
 
     def write(self, drawings: Drawings) -> None:
         """Write one batch of drawings."""
@@ -134,5 +155,6 @@ class NdjsonWriter:
     def close(self) -> None:
         """Flush and close the file."""
         self._handle.close()
+        self._raw.close()
 
     abort = close

@@ -39,7 +39,10 @@ from strokedelta.exceptions import FormatError
 from strokedelta.io._bounded import check_expansion, regular_size
 from strokedelta.limits import ReadLimits
 
-__all__ = ["read_parquet_table"]
+__all__ = ["FREQ_KEY", "read_parquet_table"]
+
+FREQ_KEY = b"strokedelta"
+"""Schema metadata key of what pandas' own metadata leaves out: ``{"index_freq": "D"}``."""
 
 
 def _errors() -> tuple[type[BaseException], ...]:
@@ -201,10 +204,25 @@ def read_parquet_table(path: str | os.PathLike[str], limits: ReadLimits) -> pd.D
         _check_footer(parquet, name, limits)
         table = _read_groups(handle, parquet, name, limits, size)
     try:
-        return table.to_pandas()
+        frame = table.to_pandas()
     except _errors() as exc:
         raise FormatError(
             "cannot be rebuilt as a pandas table (is its 'pandas' schema metadata broken?): "
             f"{_reason(exc)}",
             path=name,
         ) from None
+    return _with_freq(frame, (table.schema.metadata or {}).get(FREQ_KEY), name)
+
+
+def _with_freq(frame: pd.DataFrame, raw: bytes | None, name: str) -> pd.DataFrame:
+    """Give a DatetimeIndex back the frequency :func:`strokedelta.write_table` stored."""
+    if raw is None or not isinstance(frame.index, pd.DatetimeIndex):
+        return frame
+    try:
+        freq = json.loads(raw)["index_freq"]
+        frame.index = pd.DatetimeIndex(frame.index, freq=freq)
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+        raise FormatError(
+            f"the index frequency it stores is broken: {_reason(exc)}", path=name
+        ) from None
+    return frame

@@ -22,6 +22,7 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from strokedelta._files import (
@@ -31,7 +32,7 @@ from strokedelta._files import (
     suffix_of,
 )
 from strokedelta._threads import threads_allowed
-from strokedelta._validation import check_choice
+from strokedelta._validation import check_choice, fail
 from strokedelta.exceptions import FormatError, ValidationError
 from strokedelta.io.read_report import ReadReport
 from strokedelta.io.registry import DrawingsWriter, format_for, suffixes
@@ -46,6 +47,7 @@ __all__ = [
     "format_of",
     "iter_drawings",
     "open_writer",
+    "output_paths",
     "read_drawings",
     "write_drawings",
 ]
@@ -174,11 +176,45 @@ def read_drawings(
     return fmt.empty(path)
 
 
+class _SplitsGuard:
+    """A writer of a format that cannot keep splits: refuses drawings with a ``split`` column,
+    or drops the column when ``merge`` (the splits are merged into one set)."""
+
+    def __init__(self, writer: DrawingsWriter, name: str, path: Any, merge: bool) -> None:
+        self._writer, self._name, self._path, self._merge = writer, name, path, merge
+        self.count = writer.count
+
+    def write(self, drawings: Drawings) -> None:
+        if "split" in drawings.meta.columns:
+            if not self._merge and drawings.meta["split"].notna().any():
+                raise ValidationError(
+                    f"{self._path}: the {self._name} format cannot keep the drawings' splits "
+                    "(train / valid / test); pass merge_splits=True (--merge-splits) to write "
+                    "them as one set, or write .ndjson, .npz or .parquet"
+                )
+            drawings = Drawings._trusted(
+                drawings.strokes, drawings.meta.drop(columns="split"), drawings.time, drawings.attrs
+            )
+        self._writer.write(drawings)
+        self.count = self._writer.count
+
+    def close(self) -> None:
+        self._writer.close()
+
+    def abort(self) -> None:
+        self._writer.abort()
+
+
 @contextlib.contextmanager
-def open_writer(path: Any, **options: Any) -> Iterator[DrawingsWriter]:
+def open_writer(
+    path: Any, *, merge_splits: bool = False, **options: Any
+) -> Iterator[DrawingsWriter]:
     """Open a writer for ``path`` (format from the extension); the file appears on success.
 
-    Options go to the format's writer (``row_group_size`` for Parquet).
+    Options go to the format's writer (``row_group_size`` for Parquet). Drawings with a
+    ``split`` column keep their splits in every format that can (``keeps_splits``: ndjson,
+    npz, Parquet); a format that cannot (``.bin``) refuses them with a ValidationError naming
+    ``merge_splits``, unless ``merge_splits=True``, which writes all splits as one set.
 
     Examples
     --------
@@ -198,6 +234,8 @@ def open_writer(path: Any, **options: Any) -> Iterator[DrawingsWriter]:
         options["gzip"] = True
     with atomic_path(path) as tmp:
         writer = fmt.writer(tmp, **options)
+        if not fmt.keeps_splits:
+            writer = _SplitsGuard(writer, fmt.name, path, merge_splits)
         try:
             yield writer
         except BaseException:
@@ -211,7 +249,9 @@ def write_drawings(drawings: Drawings, path: Any, **options: Any) -> None:
 
     ``.npz`` writes the ``split`` column's splits (everything in ``train`` without one) as
     int16 (refusing values outside int16) or float64 elements; ``.bin`` needs integer
-    coordinates in 0..255; ``.ndjson`` writes Google's layout (times when present).
+    coordinates in 0..255 and cannot keep splits (see :func:`open_writer` and its
+    ``merge_splits``); ``.ndjson`` writes Google's layout (times when present) plus a
+    ``split`` field when the drawings have one. Options go to :func:`open_writer`.
     """
     check_drawings(drawings)
     with open_writer(path, **options) as writer:
@@ -229,8 +269,13 @@ def convert_drawings(
     on_chunk: Callable[[Drawings], None] | None = None,
     chunk_size: int | None = None,
     limits: ReadLimits | None = None,
+    merge_splits: bool = False,
 ) -> tuple[int, int]:
     """Stream drawings from ``source`` to ``target`` (formats from the extensions).
+
+    The splits of the source (an npz's keys, a ``split`` column or field) are kept in every
+    target format that can hold them; a ``.bin`` target refuses them unless
+    ``merge_splits=True`` (see :func:`open_writer`).
 
     Reading and ``transform`` run in this thread while a worker thread writes the previous
     chunk (parsing and Parquet / file writing release the GIL, so both cores work); at most
@@ -248,6 +293,9 @@ def convert_drawings(
         Applied to each chunk before writing (simplification, filters).
     on_chunk : callable, optional
         Called with each chunk as read (e.g. to advance a progress bar).
+    merge_splits : bool
+        Let a target that cannot keep splits (``.bin``) write them all as one set (implied by
+        ``split``: one split's drawings need no label).
 
     Returns
     -------
@@ -274,10 +322,46 @@ def convert_drawings(
     options: dict[str, Any] = {"split": split, "errors": errors, "report": report, "limits": limits}
     chunks = iter_drawings(source, chunk_size=chunk_size, **options)
     prepared = _prepared(chunks, transform, on_chunk)
-    with open_writer(target) as writer:
+    # one split asked for: its label is all there is to drop, nothing mixes
+    with open_writer(target, merge_splits=merge_splits or split is not None) as writer:
         if threads_allowed():
             return _write_behind(writer, prepared)
         return _write_each(writer, prepared)
+
+
+def output_paths(inputs: Any, output_dir: Any, to: str) -> list[Path]:
+    """The output of every input when converting many files: ``output_dir / (stem + to)``.
+
+    ``cat.ndjson.gz`` becomes ``output_dir / "cat.parquet"`` for ``to=".parquet"``.
+
+    Raises
+    ------
+    ValidationError
+        ``to`` is not a writable format, two inputs share an output, or an output is an input.
+    FormatError
+        An input's extension is unknown.
+
+    Examples
+    --------
+    >>> [str(p) for p in output_paths(["a/cat.ndjson.gz", "b/dog.npz"], "out", ".bin")]
+    ['out/cat.bin', 'out/dog.bin']
+    """
+    check_choice("to", to, WRITE_FORMATS)
+    if isinstance(inputs, (str, Path)):
+        raise fail("inputs", "be a list of paths", repr(str(inputs)))
+    sources = [Path(p) for p in inputs]
+    for source in sources:
+        format_of(source)  # an unknown extension fails before any work
+    folder = Path(output_dir)
+    targets = [folder / (s.name[: len(s.name) - len(suffix_of(s))] + to) for s in sources]
+    seen: dict[Path, Path] = {}
+    for source, target in zip(sources, targets):
+        if target in seen:
+            raise fail("inputs", "have distinct names", f"{seen[target]} and {source} -> {target}")
+        if target.resolve() == source.resolve():
+            raise fail("output_dir", "not overwrite an input", str(target))
+        seen[target] = source
+    return targets
 
 
 def _prepared(

@@ -2,12 +2,17 @@
 
 Each line is one JSON object: ``word``, ``countrycode``, ``timestamp``, ``recognized``,
 ``key_id`` and ``drawing``, a list of strokes ``[[x...], [y...]]`` (simplified) or
-``[[x...], [y...], [t...]]`` (raw). Reading goes chunk by chunk
+``[[x...], [y...], [t...]]`` (raw); strokedelta adds ``split`` (``train`` / ``valid`` /
+``test``, after ``key_id``) for drawings that have one, and reads it back into the ``split``
+column (present only when a line has the field). Reading goes chunk by chunk
 (:mod:`strokedelta.io._ndjson_chunks` cuts the stream at newlines in bounded memory): each
 chunk is parsed by the compiled scanner (:mod:`strokedelta.io._ndjson_scan`) and flattened
 with offset arithmetic (no Python work per point); a chunk it rejects, whose content is invalid
 or over a limit, is re-read line by line (:mod:`strokedelta.io._ndjson_lines`) to name the exact
-line and problem (``errors="raise"``) or to skip the bad lines (``errors="skip"``). No line
+line and problem (``errors="raise"``) or to skip the bad lines (``errors="skip"``). The first
+:data:`FAST_MIN_BYTES` of a file go line by line too: loading the compiled scanner (numba and
+its cached machine code) costs about a second, more than parsing a small file line by line, so
+a command on a small file never loads it; both parsers give the same drawings. No line
 goes to a parser that could crash the process or exhaust its memory: lines over
 ``max_line_bytes`` are never held, JSON nesting is measured before :func:`json.loads` recurses,
 strokes and points are counted before arrays are built, and coordinates whose deltas would not
@@ -43,6 +48,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from strokedelta._files import open_binary_input
 from strokedelta._threads import threads_allowed
@@ -51,7 +57,6 @@ from strokedelta.exceptions import FormatError, ResourceLimitError
 from strokedelta.io._ndjson_build import ChunkState, build_drawings, meta_frame
 from strokedelta.io._ndjson_chunks import Chunk, LongLine, read_chunks
 from strokedelta.io._ndjson_lines import BadRecord, LimitHit, parse_record
-from strokedelta.io._ndjson_scan import parse_compiled
 from strokedelta.io._ndjson_write import NdjsonWriter
 from strokedelta.io.read_report import ReadReport, check_errors, raise_or_record
 from strokedelta.io.registry import DrawingsFormat, register
@@ -60,12 +65,15 @@ from strokedelta.ragged import Ragged
 from strokedelta.sketch.drawings import META_COLUMNS, Drawings
 from strokedelta.sketch.formats import flatten_polylines
 
-__all__ = ["CHUNK_BYTES", "DEFAULT_CHUNK", "NdjsonWriter", "iter_ndjson"]
+__all__ = ["CHUNK_BYTES", "DEFAULT_CHUNK", "FAST_MIN_BYTES", "NdjsonWriter", "iter_ndjson"]
 
 #: Lines per chunk when reading.
 DEFAULT_CHUNK = 20_000
 #: About how many bytes a chunk holds at most (a longer line makes a chunk of its own).
 CHUNK_BYTES = 16 << 20
+#: Chunks go to the compiled scanner once the file has given this many bytes (with the chunk);
+#: before, line by line (about 1.3 MB/s, against about a second to load numba's kernels).
+FAST_MIN_BYTES = 256 << 10
 
 _Pending = tuple[Chunk | LongLine, "Future[tuple[Drawings, int] | None]"]
 
@@ -105,6 +113,7 @@ def iter_ndjson(
     # up on is re-read line by line here, in order, so errors and reports stay exact.
     pending: deque[_Pending] = deque()
     workers = 2 if threads_allowed() else 1
+    seen = 0  # bytes read so far
     with (
         open_binary_input(path, limits=limits) as handle,
         ThreadPoolExecutor(max_workers=workers) as pool,
@@ -124,22 +133,41 @@ def iter_ndjson(
                 if isinstance(item, Chunk) and item.data.isspace():
                     continue  # blank lines only: nothing to parse
                 if item is not None:
-                    pending.append((item, _submit(pool, workers, item, limits)))
+                    seen += len(item.data) if isinstance(item, Chunk) else FAST_MIN_BYTES
+                    fast = seen >= FAST_MIN_BYTES
+                    pending.append((item, _submit(pool, workers, item, limits, fast)))
             if pending and (len(pending) >= workers or not more):
                 item_, future = pending.popleft()
                 chunk = _take(item_, future.result(), name, state, errors, report, limits)
                 if chunk is not None and len(chunk):
-                    yield chunk
+                    yield _with_split_column(chunk, state)
+
+
+def _with_split_column(chunk: Drawings, state: ChunkState) -> Drawings:
+    """Once a chunk had a ``split`` column, every later chunk has one (null where absent)."""
+    if "split" in chunk.meta.columns:
+        state.splits = True
+    elif state.splits:
+        chunk.meta["split"] = pd.Series([None] * len(chunk), dtype="str")
+    return chunk
 
 
 def _submit(
-    pool: ThreadPoolExecutor, workers: int, item: Chunk | LongLine, limits: ReadLimits
+    pool: ThreadPoolExecutor,
+    workers: int,
+    item: Chunk | LongLine,
+    limits: ReadLimits,
+    fast: bool,
 ) -> Future[tuple[Drawings, int] | None]:
-    """Start the fast parse of a chunk (in a worker when threads may run)."""
-    if workers > 1 and isinstance(item, Chunk):
-        return pool.submit(_parse_fast, item, limits)
+    """Start the fast parse of a chunk (in a worker when threads may run); a None result,
+    also when ``fast`` is False, sends the chunk to the line-by-line parser."""
     future: Future[tuple[Drawings, int] | None] = Future()
-    future.set_result(_parse_fast(item, limits))  # here: no concurrent numba kernels
+    if not fast:
+        future.set_result(None)
+    elif workers > 1 and isinstance(item, Chunk):
+        return pool.submit(_parse_fast, item, limits)
+    else:
+        future.set_result(_parse_fast(item, limits))  # here: no concurrent numba kernels
     return future
 
 
@@ -177,6 +205,17 @@ def _parse_fast(item: Chunk | LongLine, limits: ReadLimits) -> tuple[Drawings, i
     return None
 
 
+def parse_compiled(
+    data: bytes, n_lines: int, state: ChunkState, limits: ReadLimits
+) -> Drawings | None:
+    """:func:`strokedelta.io._ndjson_scan.parse_compiled`, loaded on first use."""
+    # imported here: it loads numba and its compiled kernels (about a second), which a small
+    # file, parsed line by line, never needs
+    from strokedelta.io._ndjson_scan import parse_compiled as scan  # lazy: numba is heavy
+
+    return scan(data, n_lines, state, limits)
+
+
 def _parse_slow(
     item: Chunk,
     path: str,
@@ -187,7 +226,7 @@ def _parse_slow(
 ) -> Drawings | None:
     """Parse a chunk line by line: the exact line and reason of every bad line."""
     drawings: list[Any] = []
-    meta: dict[str, list[Any]] = {c: [] for c in META_COLUMNS}
+    meta: dict[str, list[Any]] = {c: [] for c in (*META_COLUMNS, "split")}
     lines = item.data.split(b"\n")[: item.n_lines]
     for number, line in enumerate(lines, start=item.first_line):
         try:
@@ -199,14 +238,17 @@ def _parse_slow(
             continue
         values, drawing, state.width = record
         drawings.append(drawing)
-        for c in META_COLUMNS:
-            meta[c].append(values.get(c))
+        for c, column in meta.items():
+            column.append(values.get(c))
     if not drawings:
         return None
     flat = flatten_polylines(drawings)
     if flat.points.dtype.kind == "i" and flat.time is not None:
         flat.points = flat.points.astype(np.float64)
-    return build_drawings(flat, meta_frame(meta))
+    frame = meta_frame(meta)
+    if any(s is not None for s in meta["split"]):
+        frame["split"] = pd.Series(meta["split"], dtype="str")
+    return build_drawings(flat, frame)
 
 
 def _line_error(exc: BadRecord, path: str, line: int, limits: ReadLimits) -> FormatError:
@@ -233,7 +275,7 @@ register(
         empty=_no_drawings,
         streams=True,
         keeps_time=True,
-        keeps_splits=False,
+        keeps_splits=True,
         reads_stdin=True,
     )
 )

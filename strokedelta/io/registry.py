@@ -10,9 +10,9 @@ Examples
 --------
 >>> ndjson = format_for("cat.ndjson.gz")
 >>> ndjson.name, ndjson.keeps_time, ndjson.keeps_splits, ndjson.streams
-('ndjson', True, False, True)
->>> [f.name for f in formats() if f.keeps_splits]
-['npz', 'parquet']
+('ndjson', True, True, True)
+>>> [f.name for f in formats() if not f.keeps_splits]
+['bin']
 """
 
 from __future__ import annotations
@@ -91,7 +91,9 @@ class DrawingsFormat:
     keeps_time : bool
         Raw data's per-point times are written and read back.
     keeps_splits : bool
-        The ``split`` column is written and read back.
+        The ``split`` column is written and read back; writing drawings with splits to a
+        format without it is refused unless ``merge_splits=True``
+        (:func:`strokedelta.io.open_writer`).
     selects_split : bool
         ``read_chunks`` takes ``split=`` and reads that split only; otherwise the generic
         reader keeps the rows whose ``split`` column equals it.

@@ -50,13 +50,16 @@ from strokedelta.io.read_report import ReadReport, check_errors, raise_or_record
 from strokedelta.io.registry import DrawingsFormat, in_chunks, register
 from strokedelta.limits import DEFAULT_LIMITS, ReadLimits
 from strokedelta.ragged import Ragged, offsets_from_lengths
-from strokedelta.sketch.drawings import SPLITS, Drawings
+from strokedelta.sketch.drawings import SPLITS, Drawings, check_split_labels
 from strokedelta.sketch.stroke3_checks import stroke3_problems
 
 __all__ = ["ALLOWED_GLOBALS", "DEFAULT_CHUNK", "NpzWriter", "SafeUnpickler", "iter_npz"]
 
 #: Drawings per chunk when reading (the file is read whole; chunks are slices of it).
 DEFAULT_CHUNK = 100_000
+
+#: The time stamp of every member written (zip's earliest): outputs depend on the data only.
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 #: numpy's own array constructor, named in the pickles this module writes.
 _RECONSTRUCT = np._core.multiarray._reconstruct  # type: ignore[attr-defined]
@@ -269,18 +272,22 @@ def _npy_bytes(array: np.ndarray) -> bytes:
 
 
 def _write_splits(drawings: Drawings, path: Path) -> None:
-    """Write the splits of ``drawings`` (its ``split`` column, else all in ``train``)."""
+    """Write the splits of ``drawings`` (its ``split`` column, else all in ``train``).
+
+    Each key holds its drawings in their order in ``drawings``; a drawing without a split in
+    a ``split`` column is refused (it would silently join a split).
+    """
     if "split" in drawings.meta.columns:
-        labels = drawings.meta["split"].astype("str").to_numpy(dtype=str)
-        unknown = sorted(set(np.unique(labels).tolist()) - set(SPLITS))
-        if unknown:
-            raise ValidationError(f"split must be one of {', '.join(SPLITS)}; got {unknown}")
+        labels = check_split_labels(drawings.meta["split"], allow_missing=False)
     else:
         labels = np.full(len(drawings), "train")
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
         for key in SPLITS:
             part = drawings.strokes[labels == key]
-            archive.writestr(f"{key}.npy", _npy_bytes(_object_array(part)))
+            # a fixed member time: the same drawings give the same bytes
+            member = zipfile.ZipInfo(f"{key}.npy", date_time=_ZIP_TIME)
+            member.external_attr = 0o644 << 16
+            archive.writestr(member, _npy_bytes(_object_array(part)))
 
 
 class NpzWriter:
@@ -299,6 +306,8 @@ class NpzWriter:
     def write(self, drawings: Drawings) -> None:
         """Add one batch (written on close)."""
         _element_dtype(drawings.strokes.values)
+        if "split" in drawings.meta.columns:
+            check_split_labels(drawings.meta["split"], allow_missing=False)
         self._parts.append(drawings)
         self.count += len(drawings)
 

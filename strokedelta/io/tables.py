@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import os
 import sys
 from collections.abc import Callable, Hashable, Sequence
@@ -34,7 +35,7 @@ import pandas as pd
 from strokedelta._files import atomic_path, suffix_of
 from strokedelta.exceptions import FormatError
 from strokedelta.io._csv_checked import read_csv_checked
-from strokedelta.io._parquet_table import read_parquet_table
+from strokedelta.io._parquet_table import FREQ_KEY, read_parquet_table
 from strokedelta.limits import DEFAULT_LIMITS, ReadLimits
 
 __all__ = [
@@ -188,10 +189,18 @@ def _write_csv_gz(frame: pd.DataFrame, tmp: os.PathLike[str]) -> None:
 
 
 def _write_parquet(frame: pd.DataFrame, tmp: os.PathLike[str], name: str) -> None:
+    """pandas' Parquet (dtypes, index), plus the frequency of a DatetimeIndex, which pandas'
+    metadata leaves out (read back by :func:`strokedelta.io._parquet_table.read_parquet_table`)."""
     import pyarrow as pa
+    import pyarrow.parquet as pq
 
     try:
-        frame.to_parquet(tmp, engine="pyarrow")
+        table = pa.Table.from_pandas(frame)
+        freq = getattr(frame.index, "freqstr", None)
+        if isinstance(frame.index, pd.DatetimeIndex) and freq:
+            extra = {FREQ_KEY: json.dumps({"index_freq": freq}).encode()}
+            table = table.replace_schema_metadata({**(table.schema.metadata or {}), **extra})
+        pq.write_table(table, tmp)
     except (pa.ArrowException, ValueError, TypeError) as exc:
         raise FormatError(
             f"cannot store this table as Parquet: {_first_line(exc)}", path=name

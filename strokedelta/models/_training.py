@@ -1,14 +1,15 @@
-"""The training loop shared by every linear model: seeded minibatch SGD or Adam on torch tensors.
+"""The training loop shared by every linear model: seeded minibatch SGD or Adam, CPU or GPU.
 
 It uses neither ``torch.nn`` nor ``torch.optim`` nor autograd. The models are linear with a
 mean-squared-error loss, so the gradient of a minibatch is written in closed form
 (``2/(B q) X^T r``), and the updates are the hand-written SGD and Adam of
 :mod:`~strokedelta.models._optimizers` (which follow ``torch.optim.SGD`` / ``torch.optim.Adam``
-step for step): a handful of in-place torch ops per step, in inference mode, on one CPU thread
-(the ops are tiny). There is no ``DataLoader``: each epoch draws one ``torch.randperm``, gathers
-the packed ``[X | Y]`` rows once (into one buffer, with a prefetching gather on the CPU), and
-slices contiguous minibatches from the permuted tensor; the residual of a block is one matmul
-with ``[W / sx; -1 / sy]``, so scaled training never rescales the data.
+step for step). On the CPU an epoch is one compiled loop (:mod:`~strokedelta.models._epoch`):
+it reads the packed ``[X | Y]`` rows in the epoch's seeded order (a Fisher-Yates shuffle,
+:func:`epoch_order`), computes each minibatch's residuals and gradient and applies the update,
+in float64, on one thread. On a GPU each step is a handful of in-place torch ops in inference
+mode on the rows gathered in the same order; the residual of a block is one matmul with
+``[W / sx; -1 / sy]``, so scaled training never rescales the data. There is no ``DataLoader``.
 
 A loss that turns non-finite, or grows more than :data:`EXPLODE_FACTOR` times above the first
 epoch's, stops training with :class:`~strokedelta.exceptions.TrainingDivergedError`.
@@ -37,9 +38,9 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from strokedelta._kernels import gather_rows
 from strokedelta._validation import check_choice
 from strokedelta.exceptions import TrainingDivergedError
+from strokedelta.models._epoch import EpochState, epoch_order, learning_rates, run_epoch
 from strokedelta.models._optimizers import OPTIMIZERS, Adam, Sgd, make_optimizer
 from strokedelta.models.device import resolve_device
 
@@ -51,7 +52,9 @@ __all__ = [
     "SCHEDULES",
     "LinearFit",
     "auto_epochs",
+    "epoch_order",
     "learning_rate",
+    "learning_rates",
     "train_linear",
 ]
 
@@ -266,21 +269,34 @@ def _run_epoch(
     return float(problem.batch_losses.double().sum()) / (problem.packed.shape[0] * q)
 
 
-def _shuffle(packed: torch.Tensor, order: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
-    """``packed[order]`` into ``out``: on the CPU a prefetching, threaded gather of the rows
-    (the same copy as ``index_select``, two to three times faster on rows in random order)."""
-    if packed.device.type != "cpu":
-        return torch.index_select(packed, 0, order.to(packed.device), out=out)
-    gather_rows(packed.numpy(), order.numpy(), out.numpy())
-    return out
+def _cpu_epoch(
+    problem: _Problem, order: np.ndarray | None, run: EpochState, rates: np.ndarray
+) -> float:
+    """One epoch on the CPU: the compiled loop of :mod:`~strokedelta.models._epoch`."""
+    inv = problem.inv
+    losses = run_epoch(
+        problem.packed.numpy(), order, problem.p, problem.batch, problem.bias, inv, rates, run
+    )
+    return float(losses.sum()) / (problem.packed.shape[0] * problem.q)
+
+
+def _torch_epoch(
+    problem: _Problem, order: np.ndarray | None, optimiser: Sgd | Adam, rates: np.ndarray
+) -> float:
+    """One epoch on a GPU: the rows gathered in ``order``, then torch ops per minibatch."""
+    epoch_rows = problem.packed
+    if order is not None:
+        index = torch.from_numpy(order).to(problem.packed.device)
+        epoch_rows = torch.index_select(problem.packed, 0, index)
+    return _run_epoch(problem, epoch_rows, optimiser, lambda step: float(rates[step]), 0)
 
 
 def _train(
     problem: _Problem,
     bar: Any,
     gen: torch.Generator,
-    optimiser: Sgd | Adam,
-    rate_of: Callable[[int], float],
+    optimizer: str,
+    rates_of: Callable[[int, int], np.ndarray],
     *,
     shuffle_first: bool,
     diverged: Callable[[int, float, float | None], TrainingDivergedError],
@@ -289,18 +305,20 @@ def _train(
     shuffle; a non-finite or exploding loss raises ``diverged(epoch, loss, first)``."""
     packed, n, p, q = problem.packed, problem.packed.shape[0], problem.p, problem.q
     steps_per_epoch = len(problem.loss_slots)
+    cpu = packed.device.type == "cpu"
+    run = EpochState(problem.state.double().numpy(), optimizer) if cpu else None
+    optimiser = None if cpu else make_optimizer(optimizer, problem.state)
     losses: list[float] = []
     first: float | None = None
-    shuffled: torch.Tensor | None = None  # one buffer for every epoch's shuffled rows
     for epoch in bar:
-        if epoch == 0 and not shuffle_first:
-            epoch_rows = packed
+        shuffle = epoch > 0 or shuffle_first
+        order = epoch_order(n, gen) if shuffle else None
+        rates = rates_of(epoch * steps_per_epoch, steps_per_epoch)
+        if run is not None:
+            loss = _cpu_epoch(problem, order, run, rates)
         else:
-            order = torch.randperm(n, generator=gen)
-            if shuffled is None:
-                shuffled = torch.empty_like(packed)
-            epoch_rows = _shuffle(packed, order, shuffled)
-        loss = _run_epoch(problem, epoch_rows, optimiser, rate_of, epoch * steps_per_epoch)
+            assert optimiser is not None
+            loss = _torch_epoch(problem, order, optimiser, rates)
         if not math.isfinite(loss) or (first is not None and loss > EXPLODE_FACTOR * first):
             raise diverged(epoch + 1, loss, first)
         if first is None:
@@ -308,7 +326,7 @@ def _train(
         losses.append(loss)
         if not bar.disable:
             bar.set_postfix(loss=f"{loss:.4g}")
-    final = problem.state.to("cpu", torch.float64).numpy()
+    final = run.state.copy() if run is not None else problem.state.to("cpu", torch.float64).numpy()
     if not np.isfinite(final).all():
         raise diverged(bar.total, math.nan, first)
     history = np.asarray(losses, dtype=np.float64)
@@ -392,8 +410,8 @@ def train_linear(
             problem,
             bar,
             gen,
-            make_optimizer(optimizer, problem.state),
-            lambda step: learning_rate(lr, schedule, step, total_steps),
+            optimizer,
+            lambda start, count: learning_rates(lr, schedule, start, count, total_steps),
             shuffle_first=shuffle_first,
             diverged=diverged,
         )

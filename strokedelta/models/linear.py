@@ -14,7 +14,8 @@ size and an offset of 1000 makes yesterday's learning rate diverge.
 Neither model uses ``torch.nn`` or ``torch.optim``: training
 (:func:`~strokedelta.models._training.train_linear`) computes the mean-squared-error gradient
 in closed form and applies hand-written SGD or Adam updates
-(:mod:`~strokedelta.models._optimizers`), which follow ``torch.optim.SGD`` and
+(:mod:`~strokedelta.models._optimizers`; on the CPU the same formulas in one compiled loop per
+epoch, :mod:`~strokedelta.models._epoch`), which follow ``torch.optim.SGD`` and
 ``torch.optim.Adam`` step for step (a test checks it).
 
 Examples
@@ -50,10 +51,10 @@ class DeltaLinearRegressor(TableRegressor):
     """Linear regression learnt on differences of rows, answering in absolute units.
 
     Trains ``dy = W dx`` on pairs of rows within each group by minibatch Adam or SGD (closed-form
-    MSE gradients and hand-written updates on torch tensors, see the module docstring), or by
-    closed-form least squares, then recovers the intercept from the anchors: the mean
-    residual ``mean(y - x W)`` overall (``intercept_``) and per training group
-    (``group_intercepts_``). A constant added to every input and target cancels in the
+    MSE gradients and hand-written updates: a compiled loop on the CPU, torch ops on a GPU; see
+    the module docstring), or by closed-form least squares, then recovers the intercept from
+    the anchors: the mean residual ``mean(y - x W)`` overall (``intercept_``) and per training
+    group (``group_intercepts_``). A constant added to every input and target cancels in the
     differences, so the fit and the learning rate are shift invariant.
 
     Parameters
@@ -72,8 +73,8 @@ class DeltaLinearRegressor(TableRegressor):
         Learn a constant delta ``c`` (``dy = W dx + c``). Off by default: after a cumulative
         sum a bias becomes a drift of ``c * t``. Only :meth:`predict_path` uses ``c``.
     solver : {"gradient", "lstsq"}, default "gradient"
-        Minibatch training on torch tensors, or the closed-form least-squares reference on the
-        pairs.
+        Minibatch training (compiled on the CPU, torch on a GPU), or the closed-form least-squares
+        reference on the pairs.
     optimizer : {"adam", "sgd"}, default "adam"
     lr : float, default 0.1
         Learning rate (on RMS-scaled deltas with the default ``scale``).

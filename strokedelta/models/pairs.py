@@ -77,34 +77,42 @@ def _pair_kernel(x, y, order, offsets, out, stats, c0, c1):  # pragma: no cover 
     n = order.shape[0]
     p = x.shape[1]
     q = y.shape[1]
+    squares = np.zeros(p + q)  # a chunk's running sums, kept here and stored once per chunk
+    sums = np.zeros(p + q)
     for c in range(c0, c1):
         start = c * _CHUNK
         stop = min(n, start + _CHUNK)
+        squares[:] = 0.0
+        sums[:] = 0.0
         g = np.searchsorted(offsets, start, side="right") - 1
+        end = offsets[g + 1]
         for i in range(start, stop):
             if i + PREFETCH_AHEAD < n:
                 ahead = order[i + PREFETCH_AHEAD]
                 prefetch(x, ahead)  # type: ignore[call-arg]
                 prefetch(y, ahead)
-            while offsets[g + 1] <= i:
+            while end <= i:
                 g += 1
+                end = offsets[g + 1]
             a = order[i]
             for j in range(p):
-                stats[c, 1, j] += x[a, j]
+                sums[j] += x[a, j]
             for j in range(q):
-                stats[c, 1, p + j] += y[a, j]
-            if i + 1 >= offsets[g + 1]:
+                sums[p + j] += y[a, j]
+            if i + 1 >= end:
                 continue
             row = i - g
             b = order[i + 1]
             for j in range(p):
                 d = x[b, j] - x[a, j]
                 out[row, j] = d
-                stats[c, 0, j] += d * d
+                squares[j] += d * d
             for j in range(q):
                 d = y[b, j] - y[a, j]
                 out[row, p + j] = d
-                stats[c, 0, p + j] += d * d
+                squares[p + j] += d * d
+        stats[c, 0] = squares
+        stats[c, 1] = sums
 
 
 def _running_total(values: np.ndarray) -> np.ndarray:

@@ -9,6 +9,8 @@ module                      what it draws
                             sketch-shift errors, drift
 :mod:`~.render.files`       the drawings of a file into an .svg or .png (the CLI's
                             ``render``)
+:mod:`~.render.raster`      Google's ``numpy_bitmap`` grey images (cairo), and a file of
+                            drawings into an ``.npy`` (the CLI's ``rasterize``)
 ==========================  ==========================================================
 
 Drawings are placed the same way in SVG and PNG (``_picture``), and strokes are drawn on
@@ -44,6 +46,7 @@ from strokedelta.render.files import (
     save_picture,
 )
 from strokedelta.render.png import save_png
+from strokedelta.render.raster import Rasterizer, rasterize, rasterize_file
 from strokedelta.render.svg import drawing_svg, grid_svg, save_svg
 
 __all__ = [
@@ -53,6 +56,7 @@ __all__ = [
     "INK",
     "PICTURE_FORMATS",
     "LossCurve",
+    "Rasterizer",
     "Rollout",
     "drawing_svg",
     "grid_svg",
@@ -63,6 +67,8 @@ __all__ = [
     "plot_rollouts",
     "plot_shift_heatmap",
     "plot_sketch_shift",
+    "rasterize",
+    "rasterize_file",
     "read_first_drawings",
     "render_file",
     "save_picture",

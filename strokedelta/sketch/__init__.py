@@ -14,9 +14,9 @@ from strokedelta.sketch.formats import (
     stroke5_to_stroke3,
     stroke5_to_stroke3_batch,
 )
+from strokedelta.sketch.moments import DeltaMoments
 from strokedelta.sketch.polyline import rdp, rdp_mask, resample
 from strokedelta.sketch.preprocess import (
-    ScaleNormalizer,
     clamp_offsets,
     denormalize,
     filter_length,
@@ -25,22 +25,45 @@ from strokedelta.sketch.preprocess import (
     prepare_drawings,
 )
 from strokedelta.sketch.simplify import simplify_drawings, simplify_polylines
-from strokedelta.sketch.stats import describe_drawings, describe_groups, group_drawings
+from strokedelta.sketch.stats import (
+    DrawingsSummary,
+    describe_drawings,
+    describe_groups,
+    describe_summaries,
+    group_drawings,
+    merge_groups,
+    summarize_groups,
+)
+
+
+def __getattr__(name: str) -> object:
+    """``ScaleNormalizer`` on first use: it imports scikit-learn (seconds of start-up)."""
+    if name == "ScaleNormalizer":
+        from strokedelta.sketch.scaler import ScaleNormalizer  # lazy: scikit-learn is slow
+
+        globals()[name] = ScaleNormalizer
+        return ScaleNormalizer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "META_COLUMNS",
     "SPLITS",
+    "DeltaMoments",
     "Drawings",
+    "DrawingsSummary",
     "ScaleNormalizer",
     "absolute_to_stroke3",
     "clamp_offsets",
     "denormalize",
     "describe_drawings",
     "describe_groups",
+    "describe_summaries",
     "drop_points",
     "filter_length",
     "fit_scale_factor",
     "group_drawings",
+    "merge_groups",
     "normalize",
     "polylines_to_stroke3",
     "prepare_drawings",
@@ -56,4 +79,5 @@ __all__ = [
     "stroke3_to_stroke5_batch",
     "stroke5_to_stroke3",
     "stroke5_to_stroke3_batch",
+    "summarize_groups",
 ]

@@ -7,7 +7,9 @@ anisotropic scale, then point dropout). Given a batch of indices (``DataLoader``
 :func:`~strokedelta.sketch.formats.stroke3_to_stroke5_batch`: no Python loop per drawing.
 
 Normalise the drawings first (:class:`~strokedelta.sketch.preprocess.ScaleNormalizer`); the
-dataset does not change their scale.
+dataset does not change their scale. For a Parquet dataset larger than memory,
+:class:`strokedelta.datasets.ParquetStrokeDataset` streams row groups and yields the same
+batches (unshuffled) as this dataset over the drawings read whole.
 
 Randomness: every batch draws from its own ``numpy.random.default_rng`` seeded with the dataset's
 ``seed``, the distributed rank, the epoch of :meth:`StrokeDataset.set_epoch`, the stream and a
@@ -51,7 +53,14 @@ from strokedelta.sketch.augment import drop_points, random_scale
 from strokedelta.sketch.drawings import Drawings, check_drawings
 from strokedelta.sketch.formats import stroke3_to_stroke5_batch
 
-__all__ = ["Stroke3Batch", "Stroke5Batch", "StrokeDataset", "collate_stroke5"]
+__all__ = [
+    "Stroke3Batch",
+    "Stroke5Batch",
+    "StrokeDataset",
+    "augmented_batch",
+    "check_augmentation",
+    "collate_stroke5",
+]
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,52 @@ class Stroke5Batch(NamedTuple):
     strokes: torch.Tensor
     lengths: torch.Tensor
     mask: torch.Tensor
+
+
+def check_augmentation(augment_scale: float, drop_prob: float) -> tuple[float, float]:
+    """Sketch-RNN's augmentation settings, checked: ``augment_scale`` in [0, 1) and
+    ``drop_prob`` in [0, 1] (the datasets of memory and of Parquet check them alike).
+
+    Examples
+    --------
+    >>> check_augmentation(0.15, 0)
+    (0.15, 0.0)
+    >>> check_augmentation(1, 0)
+    Traceback (most recent call last):
+    ...
+    strokedelta.exceptions.ValidationError: augment_scale must be a finite number in [0, 1); got 1
+    """
+    scale = check_number("augment_scale", augment_scale, minimum=0)
+    if scale >= 1:
+        raise fail("augment_scale", "be a finite number in [0, 1)", augment_scale)
+    prob = check_number("drop_prob", drop_prob, minimum=0)
+    if prob > 1:
+        raise fail("drop_prob", "be a finite number in [0, 1]", drop_prob)
+    return scale, prob
+
+
+def augmented_batch(
+    drawings: Drawings,
+    max_len: int,
+    augment_scale: float,
+    drop_prob: float,
+    rng: np.random.Generator | None,
+) -> Stroke3Batch:
+    """``drawings`` scaled at random (``augment_scale > 0``), then thinned (``drop_prob > 0``),
+    both drawing from ``rng``, as one float64 :class:`Stroke3Batch` padded to ``max_len``.
+
+    Examples
+    --------
+    >>> d = Drawings(Ragged(np.array([[1, 1, 0], [2, 0, 1]]), [0, 2]))
+    >>> augmented_batch(d, 4, 0.0, 0.0, None).strokes.values.tolist()
+    [[1.0, 1.0, 0.0], [2.0, 0.0, 1.0]]
+    """
+    if augment_scale > 0:
+        drawings = random_scale(drawings, augment_scale, rng)
+    if drop_prob > 0:
+        drawings = drop_points(drawings, drop_prob, rng)
+    values = drawings.strokes.values.astype(np.float64, copy=False)
+    return Stroke3Batch(Ragged(values, drawings.strokes.offsets), max_len)
 
 
 class StrokeDataset(Dataset):
@@ -133,12 +188,7 @@ class StrokeDataset(Dataset):
                 f"{len(too_long)} longer, e.g. drawing {first} with "
                 f"{int(drawings.lengths[first])} points",
             )
-        self.augment_scale = check_number("augment_scale", augment_scale, minimum=0)
-        if self.augment_scale >= 1:
-            raise fail("augment_scale", "be a finite number in [0, 1)", augment_scale)
-        self.drop_prob = check_number("drop_prob", drop_prob, minimum=0)
-        if self.drop_prob > 1:
-            raise fail("drop_prob", "be a finite number in [0, 1]", drop_prob)
+        self.augment_scale, self.drop_prob = check_augmentation(augment_scale, drop_prob)
         self.seed = check_int("seed", seed, minimum=0)
         self.drawings = drawings
         self.epoch = 0
@@ -173,14 +223,8 @@ class StrokeDataset(Dataset):
             bad = int(idx[(idx < -n) | (idx >= n)][0])
             raise IndexError(f"drawing index {bad} out of range for {n} drawings")
         chosen = self.drawings[idx % n if n else idx]
-        if self.augment_scale > 0 or self.drop_prob > 0:
-            rng = self._rng()
-            if self.augment_scale > 0:
-                chosen = random_scale(chosen, self.augment_scale, rng)
-            if self.drop_prob > 0:
-                chosen = drop_points(chosen, self.drop_prob, rng)
-        values = chosen.strokes.values.astype(np.float64, copy=False)
-        return Stroke3Batch(Ragged(values, chosen.strokes.offsets), self.max_len)
+        rng = self._rng() if self.augment_scale > 0 or self.drop_prob > 0 else None
+        return augmented_batch(chosen, self.max_len, self.augment_scale, self.drop_prob, rng)
 
     def __getitems__(self, indices: Sequence[int]) -> Stroke3Batch:
         """Batched fetch used by ``DataLoader``: the batch is augmented in one go."""

@@ -27,12 +27,49 @@ from strokedelta.ragged import Ragged
 from strokedelta.sketch.formats import flatten_polylines, stroke_offsets
 from strokedelta.sketch.stroke3_checks import stroke3_problems
 
-__all__ = ["META_COLUMNS", "SPLITS", "Drawings", "check_drawings"]
+__all__ = ["META_COLUMNS", "SPLITS", "Drawings", "check_drawings", "check_split_labels"]
 
 #: The metadata columns the Quick, Draw! formats carry (``split`` is added for Sketch-RNN npz).
 META_COLUMNS = ("key_id", "word", "countrycode", "recognized", "timestamp")
 #: The splits of a training set, in the order Sketch-RNN stores them (the ``split`` column).
 SPLITS = ("train", "valid", "test")
+
+
+def check_split_labels(split: Any, *, allow_missing: bool = True) -> np.ndarray:
+    """A ``split`` column as a numpy array of text (``""`` where missing), checked.
+
+    Every label must be one of :data:`SPLITS`; a missing one (None / NaN) is refused unless
+    ``allow_missing``.
+
+    Examples
+    --------
+    >>> check_split_labels(["train", None, "test"]).tolist()
+    ['train', '', 'test']
+    >>> check_split_labels(["train", "dev"])
+    Traceback (most recent call last):
+    ...
+    strokedelta.exceptions.ValidationError: split must be one of train, valid, test; got 'dev'
+        (drawing 1)
+    >>> check_split_labels(["train", None], allow_missing=False)
+    Traceback (most recent call last):
+    ...
+    strokedelta.exceptions.ValidationError: split must be given for every drawing (or for
+        none); got no split for drawing 1
+    """
+    column = pd.Series(split, dtype="object")
+    missing = column.isna().to_numpy()
+    if missing.any() and not allow_missing:
+        first = int(np.argmax(missing))
+        raise fail(
+            "split", "be given for every drawing (or for none)", f"no split for drawing {first}"
+        )
+    labels = column.where(~missing, "").astype(str).to_numpy(dtype=object)
+    unknown = ~missing & ~np.isin(labels, SPLITS)
+    if unknown.any():
+        first = int(np.argmax(unknown))
+        got = f"{labels[first]!r} (drawing {first})"
+        raise fail("split", f"be one of {', '.join(SPLITS)}", got)
+    return labels.astype(str) if len(labels) else np.zeros(0, dtype="<U5")
 
 
 def _check_strokes(strokes: Any) -> Ragged:

@@ -183,10 +183,11 @@ def resample(points: Any, spacing: float = 1.0) -> Any:
 #
 # A distance is ``sqrt(q) / length`` with ``q = c * c``, and correctly rounded square roots and
 # divisions never reverse an order: the largest distance is ``sqrt(max q) / length``, found
-# without a square root or division per point. Only when it exceeds epsilon does a second pass
-# look for the first point at that distance, dividing only where ``q`` is within 1e-12 of the
-# largest (rounding moves a distance by a few 1e-16, so no point at the largest distance is
-# skipped). Outside the normal range of doubles (overflow, underflow) the plain loop decides.
+# without a square root or division per point. Only when it exceeds epsilon, and a point before
+# the first largest ``q`` comes within 1e-12 of it, does a second pass look for the first point
+# at that distance, dividing only where ``q`` is within 1e-12 of the largest (rounding moves a
+# distance by a few 1e-16, so no point at the largest distance is skipped). Outside the normal
+# range of doubles (overflow, underflow) the plain loop decides.
 _TINY = 2.2250738585072014e-308  # the smallest normal double
 _LARGEST = float(np.finfo(np.float64).max)
 _F8 = np.dtype(np.float64)
@@ -213,10 +214,14 @@ def _split(points, first, last, epsilon):  # pragma: no cover - compiled
     same = dx == 0.0 and dy == 0.0
     length = 1.0 if same else np.sqrt(dx * dx + dy * dy)
     top = 0.0
+    below = 0.0  # the largest q before the first point at ``top``
+    at = -1
     for i in range(first + 1, last):
         q = _squared(points, first, i, ax, ay, dx, dy, same)
         if q > top:
+            below = top
             top = q
+            at = i
     if top == 0.0:
         return -1  # every distance is 0 (or NaN): nothing is farther than epsilon >= 0
     farthest = np.sqrt(top) / length
@@ -224,10 +229,13 @@ def _split(points, first, last, epsilon):  # pragma: no cover - compiled
         return -1
     if _TINY <= top < np.inf and _TINY <= length < np.inf and _TINY <= farthest < np.inf:
         floor = top * (1.0 - 1e-12)
-        for i in range(first + 1, last):
+        if below < floor:  # no earlier point can round to the same distance: one pass
+            return at
+        for i in range(first + 1, at):
             q = _squared(points, first, i, ax, ay, dx, dy, same)
             if q >= floor and np.sqrt(q) / length == farthest:
                 return i
+        return at
     dmax = 0.0
     split = -1
     for i in range(first + 1, last):
@@ -530,6 +538,16 @@ def rdp_batch(strokes: Ragged, epsilon: float) -> Ragged:
     return Ragged(values[keep], running[strokes.offsets], strokes.ids)
 
 
+_RDP_ROWS: Any = None  # the compiled ``_rdp_rows`` once loaded, False when it may not be used
+
+
+def _load_rdp_rows() -> Any:
+    """Load ``_rdp_rows`` (False where numpy's norms round differently, :func:`_plain_norms`)."""
+    global _RDP_ROWS
+    _RDP_ROWS = _rdp_rows["f8"] if _plain_norms() else False
+    return _RDP_ROWS
+
+
 def rdp(points: Any, epsilon: float) -> Any:
     """Ramer-Douglas-Peucker simplification of one polyline ``(n, 2)`` (or a batch).
 
@@ -541,21 +559,21 @@ def rdp(points: Any, epsilon: float) -> Any:
     >>> rdp(np.array([[0, 0], [1, 1], [2, 2], [3, 3]]), 0.1).tolist()
     [[0, 0], [3, 3]]
     """
-    if isinstance(points, Ragged):
-        return rdp_batch(points, epsilon)
+    kernel = _RDP_ROWS if _RDP_ROWS is not None else _load_rdp_rows()
     if (  # the common case, checked in a few attribute reads: C-ordered float64 (n >= 1, 2)
-        type(points) is np.ndarray
+        kernel
+        and type(points) is np.ndarray
         and points.dtype is _F8
-        and points.strides == _ROW_STRIDES
         and points.ndim == 2
-        and points.shape[0]
+        and points.strides == _ROW_STRIDES
         and points.shape[1] == 2
         and type(epsilon) is float
         and 0.0 <= epsilon <= _LARGEST
-        and _plain_norms()
     ):
-        kept = _rdp_rows["f8"](points, epsilon)
+        kept = kernel(points, epsilon)
         if len(kept):
             return kept
+    if isinstance(points, Ragged):
+        return rdp_batch(points, epsilon)
     points, index = _rdp_single(points, epsilon)
     return points[index]

@@ -1,0 +1,224 @@
+"""Benchmark of ``strokedelta dataset build --format npz`` (issue 11 point 7), printed from one run.
+
+1. Generates a synthetic Quick, Draw!-shaped set: one simplified ndjson file per category
+   (>= 20 categories, 1 GB in all by default; seeded random-walk drawings in 0..255 with fresh
+   key_ids, Google's line layout, about 570 bytes a line like the real simplified files).
+2. Builds the Sketch-RNN set (70000/2500/2500 per category) with the single engine, with Dask on
+   a ``LocalCluster`` of 2 worker processes, and with a straightforward script (``json.loads``
+   per line, numpy per drawing, a seeded shuffle per category, ``np.savez``), each in a fresh
+   process; prints wall time, drawings per second per core, the process's peak RSS (VmHWM),
+   and the time 50M drawings would take on 16 cores at the measured per-core rate.
+3. Peak RSS of the single engine on an input 10x larger with the same splits (target < 1.3x).
+
+Usage::
+
+    python scripts/bench_dataset.py            # 20 categories, 1 GB of ndjson (minutes)
+    python scripts/bench_dataset.py --quick    # a few MB, seconds
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+WORDS = [
+    *("cat", "dog", "sheep", "house", "tree", "car", "bicycle", "fish", "bird", "flower"),
+    *("sun", "moon", "star", "cloud", "apple", "banana", "guitar", "chair", "clock", "eye"),
+    *("face", "hand", "key", "ladder"),
+]
+
+
+def _bodies(rng: np.random.Generator, count: int) -> list[str]:
+    """``count`` random drawings as Google's ``drawing`` JSON (strokes of x and y lists)."""
+    out = []
+    for _ in range(count):
+        strokes = []
+        for _ in range(int(rng.integers(2, 9))):  # ~5 strokes, ~55 points: Google's averages
+            n = int(rng.integers(3, 20))
+            xy = np.clip(
+                np.cumsum(rng.integers(-25, 26, (2, n)), axis=1) + rng.integers(40, 215, (2, 1)),
+                0,
+                255,
+            )
+            strokes.append([xy[0].tolist(), xy[1].tolist()])
+        out.append(json.dumps(strokes, separators=(",", ":")))
+    return out
+
+
+def make_set(folder: Path, categories: int, megabytes: float, seed: int = 0) -> int:
+    """Write ``categories`` files ``WORD.ndjson`` of about ``megabytes`` in all; drawings."""
+    rng = np.random.default_rng(seed)
+    bodies = _bodies(rng, 4096)
+    countries = ["US", "GB", "DE", "FR", "BR", "JP", "IN", "CA"]
+    folder.mkdir(parents=True, exist_ok=True)
+    per_file = megabytes * 1e6 / categories
+    total = 0
+    for c in range(categories):
+        word = WORDS[c % len(WORDS)] + ("" if c < len(WORDS) else str(c))
+        written, lines = 0, []
+        with open(folder / f"{word}.ndjson", "w") as handle:
+            while written < per_file:
+                batch = int(min(5000, max(1, (per_file - written) / 570)))
+                picks = rng.integers(0, len(bodies), batch)
+                keys = rng.integers(10**15, 10**16 - 1, batch)
+                flags = rng.random(batch) < 0.9
+                cc = rng.integers(0, len(countries), batch)
+                lines = [
+                    f'{{"word":"{word}","countrycode":"{countries[k]}","timestamp":'
+                    f'"2017-03-02 23:25:10.07453 UTC","recognized":{"true" if r else "false"},'
+                    f'"key_id":"{key}","drawing":{bodies[p]}}}\n'
+                    for p, key, r, k in zip(
+                        picks.tolist(), keys.tolist(), flags.tolist(), cc.tolist()
+                    )
+                ]
+                text = "".join(lines)
+                handle.write(text)
+                written += len(text)
+                total += len(lines)
+    return total
+
+
+BASELINE = r"""
+import json, sys, glob, os
+import numpy as np
+out = sys.argv[2]
+os.makedirs(out)
+train, valid, test = 70000, 2500, 2500
+for path in sorted(glob.glob(sys.argv[1] + "/*.ndjson")):
+    sketches = []
+    for line in open(path):
+        record = json.loads(line)
+        rows = []
+        for x, y in record["drawing"]:
+            pen = np.zeros(len(x), dtype=np.int16)
+            pen[-1] = 1
+            rows.append(np.column_stack([x, y, pen]))
+        points = np.concatenate(rows).astype(np.int16)
+        points[1:, :2] = np.diff(points[:, :2], axis=0)
+        sketches.append(points)
+    order = np.random.default_rng(0).permutation(len(sketches))
+    pick = [sketches[i] for i in order[: train + valid + test]]
+    parts = {"test": pick[:test], "valid": pick[test:test + valid], "train": pick[test + valid:]}
+    arrays = {k: np.array(v + [None], dtype=object)[:-1] for k, v in parts.items()}
+    np.savez(os.path.join(out, os.path.basename(path)[:-7] + ".npz"), **arrays)
+"""
+
+BUILD = r"""
+import sys, glob
+from strokedelta.datasets import build_dataset
+source, out, engine, splits = sys.argv[1:5]
+files = sorted(glob.glob(source + "/*.ndjson"))
+if engine == "dask":
+    from strokedelta.distributed import local_client
+    with local_client(n_workers=2, processes=True) as client:
+        build_dataset(files, out, splits=splits, engine="dask", client=client)
+else:
+    build_dataset(files, out, splits=splits)
+"""
+
+_MEASURED = r"""
+import resource, runpy, sys, time
+start = time.perf_counter()
+code = sys.argv.pop(1)
+exec(compile(code, "<bench>", "exec"), {"__name__": "__main__"})
+wall = time.perf_counter() - start
+me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+print("MEASURED", wall, cpu, peak / 1024, kids.ru_maxrss / 1024)
+"""
+
+
+def measured(code: str, *args: Any) -> dict[str, float]:
+    """Run ``code`` in a fresh interpreter: wall s, CPU s (with children), peak RSS MB."""
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURED, code, *map(str, args)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    line = next(t for t in done.stdout.splitlines() if t.startswith("MEASURED"))
+    wall, cpu, peak, child_peak = map(float, line.split()[1:])
+    return {"wall": wall, "cpu": cpu, "rss": peak, "child_rss": child_peak}
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return json.loads((folder / "manifest.json").read_text())["files"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a few MB, seconds")
+    parser.add_argument("--megabytes", type=float, default=1000, help="size of the set")
+    parser.add_argument("--categories", type=int, default=None, help="default 20 (4 --quick)")
+    parser.add_argument("--memory-only", action="store_true", help="only part 3")
+    args = parser.parse_args()
+    megabytes = 1.0 if args.quick else args.megabytes
+    args.categories = args.categories or (4 if args.quick else 20)
+    cores = len(os.sched_getaffinity(0))
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        if not args.memory_only:
+            speed(root, args.categories, megabytes, cores)
+        memory(root, args.quick)
+
+
+def speed(root: Path, categories: int, megabytes: float, cores: int) -> None:
+    """Parts 1 and 2: the three builds of one synthetic set."""
+    drawings = make_set(root / "set", categories, megabytes)
+    size = sum(p.stat().st_size for p in (root / "set").glob("*.ndjson")) / 1e6
+    print(
+        f"[1] synthetic set: {categories} categories, {drawings} drawings, "
+        f"{size:.0f} MB of ndjson; {cores} cores (a shared, loaded machine)"
+    )
+    runs = {
+        "single": measured(BUILD, root / "set", root / "single", "single", "70000,2500,2500"),
+        "dask-2": measured(BUILD, root / "set", root / "dask", "dask", "70000,2500,2500"),
+        "json.loads": measured(BASELINE, root / "set", root / "baseline"),
+    }
+    same = _digests(root / "single") == _digests(root / "dask")
+    base, base_cpu = runs["json.loads"]["wall"], runs["json.loads"]["cpu"]
+    for name, run in runs.items():
+        rate = drawings / run["wall"]
+        per_cpu = drawings / run["cpu"]  # per CPU-second: fair on a shared, loaded machine
+        full = 50e6 / (per_cpu * 16)
+        workers = f" (workers {run['child_rss']:.0f} MB)" if name == "dask-2" else ""
+        print(
+            f"[2] {name:10s} wall {run['wall']:6.1f} s ({rate:7.0f} drawings/s, "
+            f"{rate / cores:7.0f} per core)  CPU {run['cpu']:6.1f} s ({per_cpu:7.0f} "
+            f"drawings per CPU-s, cores busy {run['cpu'] / run['wall']:.2f})  "
+            f"peak RSS {run['rss']:5.0f} MB{workers}  x{base / run['wall']:5.1f} wall, "
+            f"x{base_cpu / run['cpu']:5.1f} CPU vs json.loads  "
+            f"50M drawings on 16 cores: {full:5.0f} s"
+        )
+    verdict = "yes" if same else "NO"
+    print(f"[2] single and dask outputs byte-identical (SHA-256 of every file): {verdict}")
+
+
+def memory(root: Path, quick: bool) -> None:
+    """Part 3: the same build of a set and of one 10x larger. Two categories, each file
+    already several reader chunks long at 1x, so the 1x run has its full working set."""
+    small_mb = 1.0 if quick else 60.0
+    make_set(root / "small", 2, small_mb, seed=1)
+    make_set(root / "large", 2, 10 * small_mb, seed=2)
+    splits = "90,5,5" if quick else "1800,100,100"
+    small = measured(BUILD, root / "small", root / "small_out", "single", splits)
+    large = measured(BUILD, root / "large", root / "large_out", "single", splits)
+    ratio = large["rss"] / small["rss"]
+    print(
+        f"[3] peak RSS, 2 categories, --splits {splits}: {small_mb:g} MB input "
+        f"{small['rss']:.0f} MB, "
+        f"{10 * small_mb:g} MB input {large['rss']:.0f} MB, ratio {ratio:.2f}x (target < 1.3x)"
+    )
+
+
+if __name__ == "__main__":
+    main()
