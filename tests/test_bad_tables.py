@@ -15,6 +15,8 @@ import gzip
 import importlib.util
 import os
 import re
+import subprocess
+import sys
 import time
 import tracemalloc
 from pathlib import Path
@@ -433,3 +435,21 @@ def test_table_commands_take_limit(tmp_path):
     result = run("predict", model, table, tmp_path / "p.csv", "--limit", "max_columns=2")
     assert result.exit_code == 3, result.output
     assert not (tmp_path / "p.csv").exists()
+
+
+def test_inconsistent_column_chunk_metadata_is_an_error_not_an_abort():
+    """A fuzzed table (tests/test_fuzz_tables.py found it) whose column chunk carries a definition
+    level histogram of the wrong size: pyarrow aborts the process when that chunk's metadata is
+    looked at, so the reader never looks; reading the row group names the problem instead."""
+    path = ROOT / "tests" / "data" / "bad_histogram_table.parquet"
+    code = (
+        "import sys, strokedelta as sd\n"
+        "try:\n    sd.read_table(sys.argv[1])\n"
+        "except sd.FormatError as exc:\n    print(exc)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout == (
+        f"{path}: row group 0 cannot be read: OSError: Definition level histogram size "
+        "mismatch, size: 2, expected: 1\n"
+    )

@@ -99,24 +99,25 @@ def _check_footer(parquet: Any, name: str, limits: ReadLimits) -> None:
 
 
 def _dictionary_paths(parquet: Any) -> list[str]:
-    """Text columns stored with a dictionary that pyarrow would decode on reading."""
+    """Text columns to read as dictionaries, so their decoded size is counted before decoding.
+
+    Every ``BYTE_ARRAY`` leaf of the Parquet schema is taken, whatever its encoding: looking at a
+    column chunk's encodings (``row_group(i).column(j)``) makes pyarrow abort the process
+    (``std::terminate``) when that chunk's metadata is inconsistent, e.g. a definition level
+    histogram of the wrong size (found by tests/test_fuzz_tables.py).
+    """
     import pyarrow as pa
 
-    metadata, schema = parquet.metadata, parquet.schema_arrow
-    if metadata.num_row_groups == 0:
-        return []
+    schema = parquet.schema_arrow
     paths = []
-    group = metadata.row_group(0)
-    for j in range(group.num_columns):
-        column = group.column(j)
-        path = column.path_in_schema
-        top = path.split(".")[0]
+    for j in range(len(parquet.schema)):
+        column = parquet.schema.column(j)
+        top = column.path.split(".")[0]
         if column.physical_type != "BYTE_ARRAY" or top not in schema.names:
             continue
         if pa.types.is_dictionary(schema.field(top).type):
             continue  # read as a dictionary anyway (a pandas Categorical)
-        if any("DICTIONARY" in encoding for encoding in column.encodings):
-            paths.append(path)
+        paths.append(column.path)
     return paths
 
 
