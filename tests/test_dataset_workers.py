@@ -114,7 +114,7 @@ def test_a_distributed_sampler_gets_fresh_draws_per_rank_and_epoch(drawings):
 
 def test_the_distributed_rank_is_part_of_the_seed(drawings, monkeypatch):
     base = make(drawings).batch(range(8)).strokes.values
-    monkeypatch.setattr(dataset_module, "_distributed_rank", lambda: 1)
+    monkeypatch.setattr(dataset_module, "distributed_position", lambda: (1, 2))
     other = make(drawings).batch(range(8)).strokes.values
     assert base.shape != other.shape or not np.array_equal(base, other)
 

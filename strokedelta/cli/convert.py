@@ -9,7 +9,6 @@ Thin wrappers over :func:`strokedelta.io.convert_drawings` (with
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 from pathlib import Path
@@ -34,7 +33,7 @@ from strokedelta.cli._common import (
 )
 from strokedelta.io import convert_drawings, describe_files, format_of, output_paths
 from strokedelta.limits import ReadLimits
-from strokedelta.sketch import prepare_drawings
+from strokedelta.sketch import preparation
 
 __all__ = ["COMMANDS", "convert", "stats"]
 
@@ -158,8 +157,7 @@ def _convert_single(
     pairs: list[tuple[str, str]], steps: dict[str, Any], options: dict[str, Any]
 ) -> list[tuple[str, int, int]]:
     """``convert`` in this process: the files one after the other, one progress bar."""
-    wanted = steps["simplify"] or steps["min_len"] is not None or steps["max_len"] is not None
-    transform = functools.partial(prepare_drawings, **steps) if wanted else None
+    transform = preparation(**steps)
     done = []
     with skip_summary(options["errors"]) as report, _progress("convert") as bar:
         for source, out in pairs:

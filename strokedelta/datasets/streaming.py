@@ -55,7 +55,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 from torch.utils.data import IterableDataset, get_worker_info
 
 from strokedelta._validation import check_int, fail
@@ -63,7 +62,12 @@ from strokedelta.exceptions import FormatError, ValidationError
 from strokedelta.io.parquet import iter_row_groups, row_group_sizes
 from strokedelta.limits import DEFAULT_LIMITS, ReadLimits
 from strokedelta.sketch import SPLITS, Drawings
-from strokedelta.sketch.dataset import Stroke3Batch, augmented_batch, check_augmentation
+from strokedelta.sketch.dataset import (
+    Stroke3Batch,
+    augmented_batch,
+    check_augmentation,
+    distributed_position,
+)
 
 __all__ = ["ParquetStream", "ParquetStrokeDataset", "Piece", "dataset_files", "plan_pieces"]
 
@@ -182,12 +186,6 @@ def plan_pieces(
     return pieces
 
 
-def _distributed() -> tuple[int, int]:
-    if torch.distributed.is_available() and torch.distributed.is_initialized():
-        return int(torch.distributed.get_rank()), int(torch.distributed.get_world_size())
-    return 0, 1
-
-
 class ParquetStream(IterableDataset):
     """Batches of drawings streamed from a Parquet dataset (see the module docstring).
 
@@ -242,7 +240,7 @@ class ParquetStream(IterableDataset):
         self.split = split
         self.words = None if words is None else frozenset(str(w) for w in words)
         self.limits = DEFAULT_LIMITS if limits is None else limits
-        own_rank, own_world = _distributed()
+        own_rank, own_world = distributed_position()
         self.world_size = check_int(
             "world_size", own_world if world_size is None else world_size, minimum=1
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,7 +11,7 @@ import dask.bag as db
 from strokedelta._validation import check_choice
 from strokedelta.io import convert_drawings, output_paths
 from strokedelta.limits import ReadLimits
-from strokedelta.sketch import prepare_drawings
+from strokedelta.sketch import preparation
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -112,14 +111,7 @@ def convert_many(
     if not targets:
         return []
     Path(output_dir).mkdir(parents=True, exist_ok=True)
-    steps = simplify or min_len is not None or max_len is not None
-    transform = (
-        functools.partial(
-            prepare_drawings, simplify=simplify, epsilon=epsilon, min_len=min_len, max_len=max_len
-        )
-        if steps
-        else None
-    )
+    transform = preparation(simplify=simplify, epsilon=epsilon, min_len=min_len, max_len=max_len)
     options = {
         "split": split,
         "errors": errors,

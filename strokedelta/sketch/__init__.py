@@ -22,6 +22,7 @@ from strokedelta.sketch.preprocess import (
     filter_length,
     fit_scale_factor,
     normalize,
+    preparation,
     prepare_drawings,
 )
 from strokedelta.sketch.simplify import simplify_drawings, simplify_polylines
@@ -66,6 +67,7 @@ __all__ = [
     "merge_groups",
     "normalize",
     "polylines_to_stroke3",
+    "preparation",
     "prepare_drawings",
     "random_scale",
     "rdp",

@@ -60,6 +60,7 @@ __all__ = [
     "augmented_batch",
     "check_augmentation",
     "collate_stroke5",
+    "distributed_position",
 ]
 
 
@@ -192,7 +193,7 @@ class StrokeDataset(Dataset):
         self.seed = check_int("seed", seed, minimum=0)
         self.drawings = drawings
         self.epoch = 0
-        self._rank = _distributed_rank()
+        self._rank = distributed_position()[0]
         self._stream: tuple[int, ...] = ()
         self._calls = 0
 
@@ -235,10 +236,18 @@ class StrokeDataset(Dataset):
         return torch.from_numpy(self.batch([index]).strokes.values.astype(np.float32))
 
 
-def _distributed_rank() -> int:
-    """This process's rank in ``torch.distributed`` (0 when it is not initialised)."""
-    available = torch.distributed.is_available() and torch.distributed.is_initialized()
-    return int(torch.distributed.get_rank()) if available else 0
+def distributed_position() -> tuple[int, int]:
+    """This process's ``(rank, world_size)`` in ``torch.distributed``; ``(0, 1)`` when it is
+    not initialised.
+
+    Examples
+    --------
+    >>> distributed_position()
+    (0, 1)
+    """
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        return int(torch.distributed.get_rank()), int(torch.distributed.get_world_size())
+    return 0, 1
 
 
 def _as_ragged(batch: Any) -> tuple[Ragged, int | None]:

@@ -32,6 +32,9 @@ Examples
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import numpy as np
 
 from strokedelta._validation import (
@@ -49,6 +52,7 @@ __all__ = [
     "filter_length",
     "fit_scale_factor",
     "normalize",
+    "preparation",
     "prepare_drawings",
 ]
 
@@ -106,6 +110,31 @@ def prepare_drawings(
     if min_len is not None or max_len is not None:
         drawings = filter_length(drawings, min_len=min_len, max_len=max_len)
     return drawings
+
+
+def preparation(
+    *,
+    simplify: bool = False,
+    epsilon: float = 2.0,
+    min_len: int | None = None,
+    max_len: int | None = None,
+) -> Callable[[Drawings], Drawings] | None:
+    """:func:`prepare_drawings` with these settings as a per-chunk step, or ``None`` when it
+    would change nothing (no simplification, no bound): what ``convert`` passes as
+    ``transform`` on every engine.
+
+    Examples
+    --------
+    >>> preparation() is None
+    True
+    >>> preparation(max_len=3).keywords["max_len"]
+    3
+    """
+    if not (simplify or min_len is not None or max_len is not None):
+        return None
+    return functools.partial(
+        prepare_drawings, simplify=simplify, epsilon=epsilon, min_len=min_len, max_len=max_len
+    )
 
 
 def clamp_offsets(drawings: Drawings, limit: float = DEFAULT_LIMIT) -> Drawings:
