@@ -213,7 +213,7 @@ def test_130_when_interrupted_in_one_line_and_no_temporary_left(tmp_path, monkey
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(convert_cli, "prepare_drawings", interrupt)
+    monkeypatch.setattr(convert_cli, "preparation", lambda **steps: interrupt)
     target = tmp_path / "o.parquet"
     result = run("convert", CAT, target, "--simplify")
     assert result.exit_code == 130, result.output
