@@ -9,11 +9,18 @@
    process; prints wall time, drawings per second per core, the process's peak RSS (VmHWM),
    and the time 50M drawings would take on 16 cores at the measured per-core rate.
 3. Peak RSS of the single engine on an input 10x larger with the same splits (target < 1.3x).
+4. ``--stages``: CPU microseconds per drawing of the steps a build replaced by compiled passes,
+   each against the general code it replaces, on one category of the synthetic set (medians of
+   5 alternating runs in this process): the ``.npy`` object array by Python's C pickler and by
+   :mod:`strokedelta.datasets._npz_stream`; reordering drawings by ``Drawings.__getitem__``
+   and by :func:`strokedelta.datasets._gather.take_drawings`; a 20,000-line ndjson chunk by the
+   compiled scanner, and the scan and collect steps of a whole build.
 
 Usage::
 
     python scripts/bench_dataset.py            # 20 categories, 1 GB of ndjson (minutes)
     python scripts/bench_dataset.py --quick    # a few MB, seconds
+    python scripts/bench_dataset.py --stages --megabytes 100 --categories 2   # part 4 only
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +132,23 @@ else:
     build_dataset(files, out, splits=splits)
 """
 
+#: A calibration: two threads of GIL-free numpy work. Its "cores busy" is what this machine
+#: gives one process at the moment (about 2 on a quiet 2-core machine; less when other
+#: processes share it: Linux shares the CPU by session, not by thread).
+CONTROL = r"""
+import threading
+import numpy as np
+data = np.random.default_rng(0).random(4_000_000)
+def work():
+    for _ in range(6):
+        np.sort(data)
+threads = [threading.Thread(target=work) for _ in range(2)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+"""
+
 _MEASURED = r"""
 import resource, runpy, sys, time
 start = time.perf_counter()
@@ -160,15 +185,21 @@ def main() -> None:
     parser.add_argument("--megabytes", type=float, default=1000, help="size of the set")
     parser.add_argument("--categories", type=int, default=None, help="default 20 (4 --quick)")
     parser.add_argument("--memory-only", action="store_true", help="only part 3")
+    parser.add_argument("--speed-only", action="store_true", help="only parts 1 and 2")
+    parser.add_argument("--stages", action="store_true", help="only part 4")
     args = parser.parse_args()
     megabytes = 1.0 if args.quick else args.megabytes
     args.categories = args.categories or (4 if args.quick else 20)
     cores = len(os.sched_getaffinity(0))
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
+        if args.stages:
+            stages(root, args.categories, megabytes)
+            return
         if not args.memory_only:
             speed(root, args.categories, megabytes, cores)
-        memory(root, args.quick)
+        if not args.speed_only:
+            memory(root, args.quick)
 
 
 def speed(root: Path, categories: int, megabytes: float, cores: int) -> None:
@@ -179,11 +210,18 @@ def speed(root: Path, categories: int, megabytes: float, cores: int) -> None:
         f"[1] synthetic set: {categories} categories, {drawings} drawings, "
         f"{size:.0f} MB of ndjson; {cores} cores (a shared, loaded machine)"
     )
+    before = measured(CONTROL)
     runs = {
         "single": measured(BUILD, root / "set", root / "single", "single", "70000,2500,2500"),
         "dask-2": measured(BUILD, root / "set", root / "dask", "dask", "70000,2500,2500"),
         "json.loads": measured(BASELINE, root / "set", root / "baseline"),
     }
+    after = measured(CONTROL)
+    busy = [run["cpu"] / run["wall"] for run in (before, after)]
+    print(
+        f"[2] control, 2 threads of GIL-free np.sort: cores busy {busy[0]:.2f} before the "
+        f"builds, {busy[1]:.2f} after (what this machine gives one process; ~2 when quiet)"
+    )
     same = _digests(root / "single") == _digests(root / "dask")
     base, base_cpu = runs["json.loads"]["wall"], runs["json.loads"]["cpu"]
     for name, run in runs.items():
@@ -217,6 +255,76 @@ def memory(root: Path, quick: bool) -> None:
         f"[3] peak RSS, 2 categories, --splits {splits}: {small_mb:g} MB input "
         f"{small['rss']:.0f} MB, "
         f"{10 * small_mb:g} MB input {large['rss']:.0f} MB, ratio {ratio:.2f}x (target < 1.3x)"
+    )
+
+
+def _cpu_us(func: Any, count: int, runs: int = 5) -> float:
+    """Median CPU microseconds per item of ``func()`` over ``runs`` calls."""
+    times = []
+    for _ in range(runs):
+        start = time.process_time()
+        func()
+        times.append(time.process_time() - start)
+    return float(np.median(times)) / count * 1e6
+
+
+def stages(root: Path, categories: int, megabytes: float) -> None:
+    """Part 4: the compiled passes against the general code, per drawing."""
+    from strokedelta.datasets import _npz_stream
+    from strokedelta.datasets._gather import take_drawings
+    from strokedelta.datasets.build import _merge_scans
+    from strokedelta.datasets.collect import CategoryJob, collect_category
+    from strokedelta.datasets.scan import ScanJob, scan_file
+    from strokedelta.datasets.spec import BuildSpec, Filters, parse_splits
+    from strokedelta.io import read_drawings
+    from strokedelta.io._ndjson_build import ChunkState
+    from strokedelta.io._ndjson_scan import parse_compiled
+    from strokedelta.limits import DEFAULT_LIMITS
+
+    make_set(root / "set", categories, megabytes)
+    files = sorted((root / "set").glob("*.ndjson"))
+    drawings = read_drawings(files[0])
+    n = len(drawings)
+    flat = drawings.strokes.values.astype(np.int16)
+    offsets = drawings.strokes.offsets
+    pieces = [flat[a:b] for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist())]
+    order = np.random.default_rng(0).permutation(n)
+    print(f"[4] {n} drawings of {files[0].name}; CPU us per drawing, median of 5 runs")
+    pairs = {
+        "npy object array: C pickler": lambda: _npz_stream.c_pickler_member(pieces),
+        "npy object array: compiled": lambda: _npz_stream.object_member(
+            flat, offsets[:-1], offsets[1:]
+        ),
+        "reorder: Drawings[order]": lambda: drawings[order],
+        "reorder: take_drawings": lambda: take_drawings(drawings, order),
+    }
+    for name, func in pairs.items():
+        func()
+        print(f"[4] {name:30s} {_cpu_us(func, n):6.2f} us")
+    lines = files[0].read_bytes().splitlines(keepends=True)[:20000]
+    data = b"".join(lines)
+    chunk = lambda: parse_compiled(data, len(lines), ChunkState(), DEFAULT_LIMITS)  # noqa: E731
+    chunk()
+    print(f"[4] {'ndjson chunk: compiled scan':30s} {_cpu_us(chunk, len(lines)):6.2f} us")
+    filters = Filters(None, None, False, False, 2.0, None, None, None)
+    spec = BuildSpec(parse_splits("70000,2500,2500"), "npz", 0, filters, 10_000, 28)
+    for run in range(2):  # the first run loads the compiled kernels
+        work, out = root / f"work{run}", root / f"out{run}"
+        work.mkdir()
+        out.mkdir()
+        start = time.process_time()
+        scans = [scan_file(ScanJob(str(f), r, spec, str(work))) for r, f in enumerate(files)]
+        middle = time.process_time()
+        spills, available, _ = _merge_scans(scans)
+        for word in sorted(spills):
+            job = CategoryJob(word, tuple(sorted(spills[word])), available[word], spec, str(out))
+            collect_category(job)
+        end = time.process_time()
+    total = sum(s.read for s in scans)
+    scan_us, collect_us = (middle - start) / total * 1e6, (end - middle) / total * 1e6
+    print(
+        f"[4] build of {total} drawings in {len(files)} files (one thread, kernels loaded): "
+        f"scan {scan_us:.2f} us, collect {collect_us:.2f} us"
     )
 
 

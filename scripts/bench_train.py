@@ -109,7 +109,7 @@ def main() -> None:
     target = 1.01 * best
     print(f"data: {rows:,} rows x {args.features} features; least-squares RMSE {best:.5f}")
 
-    DeltaLinearRegressor().fit(x[:5000], y[:5000])  # warm-up: numba compile, torch start
+    DeltaLinearRegressor().fit(x, y)  # warm-up: numba's kernels load (a small fit runs in numpy)
     ours_s, ours_cpu, model = best_time(lambda: DeltaLinearRegressor().fit(x, y), repeat)
     ours_err = rmse(model.predict(x), y)
     status = "ok" if ours_err <= target else "NOT within 1%"
@@ -132,7 +132,7 @@ def main() -> None:
         )
         print(
             f"time-to-good-model speed-up vs sklearn: {sk_s / ours_s:.2f}x wall, "
-            f"{sk_cpu / ours_cpu:.2f}x CPU time (target >= 3x)"
+            f"{sk_cpu / ours_cpu:.2f}x CPU time (targets: >= 10x quiet, >= 3x under load)"
         )
 
     rows_packed, p, sum_squares, _ = packed_pairs(x, y[:, None], random_state=0, dtype=np.float32)
@@ -158,7 +158,7 @@ def main() -> None:
     speed = len(rows_packed) / epoch_s
     print(
         f"raw SGD epoch (batch 1000, shuffle included): {epoch_s * 1e3:8.1f} ms = "
-        f"{speed / 1e6:.1f}M rows/s (target >= 5M rows/s)"
+        f"{speed / 1e6:.1f}M rows/s (target >= 10M rows/s, also under load)"
     )
 
 

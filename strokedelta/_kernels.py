@@ -11,7 +11,8 @@ bit; ``STROKEDELTA_BACKEND=numpy`` (or ``backend="numpy"``) forces the reference
 dtype it is called with (inputs typed read-only, so a read-only and a writable array share one
 compiled version). :class:`Kernel` compiles a signature on its first call and numba's on-disk
 cache (``cache=True``) serves it in every later process: one cache entry per signature, whatever
-the caller passes, and nothing compiles at import or for a dtype a command does not use. While a
+the caller passes, and nothing compiles at import or for a dtype a command does not use
+(numba itself is imported when the first kernel compiles). While a
 kernel is not loaded yet, inputs below :data:`SMALL` elements go to the numpy reference (until
 such calls add up to :data:`SMALL_WORK`), so a short command on a few hundred points never pays
 numba's start-up. Where the package folder cannot be
@@ -21,9 +22,16 @@ written (a read-only install), numba's cache goes to a user cache folder (:func:
 about :data:`CHUNK` elements (:func:`chunk_bounds`); the calling thread and helper threads started
 for the call take chunks one at a time from a shared counter (:func:`run_chunks`), so a thread the
 OS gives less CPU (other jobs on the machine) does fewer chunks instead of holding the others up at
-a barrier, and no thread spins while it waits. How many threads: :func:`thread_budget`. The kernels
-release the GIL (``nogil``), and none is a ``parallel=True`` numba kernel, so any number of threads
-may call them at once.
+a barrier, and no thread spins while it waits. How many threads: :func:`threads_for`, from the
+size of the work, the CPUs (:func:`thread_budget`) and the tasks runnable on the machine at the
+call (:func:`running_tasks`). The kernels release the GIL (``nogil``), and none is a
+``parallel=True`` numba kernel, so any number of threads may call them at once.
+
+**Memory.** At 10M points a difference is bound by memory, not by arithmetic: of numpy's
+``np.diff`` time about half is the OS zeroing the fresh 160 MB output on first touch (in 2 MB
+pages: numpy asks for transparent huge pages, without which it costs about 6 times more), the
+same for every kernel here, whose outputs are first touched by the thread that computes them
+(``scripts/bench_threads.py`` prints both costs).
 
 Examples
 --------
@@ -38,13 +46,15 @@ Examples
 
 from __future__ import annotations
 
+import inspect
 import os
 import stat
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -52,8 +62,10 @@ from strokedelta.exceptions import DeltaOverflowError
 
 __all__ = [
     "BACKENDS",
+    "BUSY_SHARE",
     "CALL_COST",
     "CHUNK",
+    "LOAD_TTL",
     "PARALLEL_MIN",
     "SMALL",
     "SMALL_WORK",
@@ -67,10 +79,12 @@ __all__ = [
     "overflow_error",
     "prefetch",
     "run_chunks",
+    "running_tasks",
     "segmented_cumsum",
     "segmented_diff",
     "stable_group_order",
     "thread_budget",
+    "threads_for",
 ]
 
 BACKENDS = ("numba", "numpy")
@@ -83,6 +97,8 @@ SMALL_WORK = 1 << 26
 CALL_COST = 2000
 #: From this many elements on, a call may run in several threads.
 PARALLEL_MIN = 1 << 19
+#: On a busy machine, the fewest elements for each thread that has to wait for a CPU.
+BUSY_SHARE = 1 << 22
 #: Elements per chunk of a threaded call (whole sequences, so about this many).
 CHUNK = 1 << 18
 _FLOAT_KEYS = {np.dtype(np.float32): "f4", np.dtype(np.float64): "f8"}
@@ -132,18 +148,37 @@ _CACHE = cache_folder()
 if _CACHE is not None:  # before numba reads its configuration (and after, if it already has)
     os.environ["NUMBA_CACHE_DIR"] = _CACHE
 
-import numba  # noqa: E402 - configured above: a required dependency, the sketch kernels need it
-from llvmlite import ir  # noqa: E402 - numba's code generator
-from numba.core import cgutils  # noqa: E402
-from numba.extending import intrinsic  # noqa: E402
 
-if _CACHE is not None:
-    numba.config.CACHE_DIR = _CACHE  # type: ignore[attr-defined]
+def _numba() -> Any:
+    """numba, imported when the first kernel compiles (a command on small inputs, all left to
+    numpy, never pays for importing it), with :data:`prefetch` defined."""
+    import numba  # here: a required dependency, but slow to import
+
+    if _CACHE is not None:
+        numba.config.CACHE_DIR = _CACHE  # type: ignore[attr-defined]
+    if "prefetch" not in globals():
+        globals()["prefetch"] = _make_prefetch()
+    return numba
+
+
+if TYPE_CHECKING:
+
+    def prefetch(array: Any, row: Any) -> None:
+        """The numba intrinsic of :func:`_prefetch`, made by :func:`_numba` (on first use)."""
+
+
+def __getattr__(name: str) -> Any:
+    """``prefetch`` is created with numba, on first use."""
+    if name == "prefetch":
+        _numba()
+        return globals()["prefetch"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ---------------------------------------------------------------------- running kernels
 def array_type(dtype: Any, ndim: int = 1, *, readonly: bool = False) -> Any:
     """The numba type of a C-contiguous array (``readonly`` for inputs: both kinds match it)."""
+    numba = _numba()
     return numba.types.Array(numba.from_dtype(np.dtype(dtype)), ndim, "C", readonly=readonly)
 
 
@@ -186,9 +221,12 @@ class Kernel:
             with self._lock:
                 compiled = self._compiled.get(key)
                 if compiled is None:
-                    compiled = numba.njit(
-                        self.signatures[key], cache=True, nogil=True, **self.options
-                    )(self.func)
+                    signature = self.signatures[key]
+                    if inspect.isfunction(signature):  # built on first use: it needs numba
+                        signature = signature()
+                    compiled = _numba().njit(signature, cache=True, nogil=True, **self.options)(
+                        self.func
+                    )
                     self._compiled[key] = compiled
         return compiled
 
@@ -197,7 +235,9 @@ def jit_kernel(
     *, error_model: str = "python", **signatures: Any
 ) -> Callable[[Callable[..., Any]], Kernel]:
     """Decorate a numba kernel with its signatures by name: ``@jit_kernel(f8=..., f4=...)``
-    (``error_model="numpy"``: float division by zero gives inf or nan instead of raising)."""
+    (``error_model="numpy"``: float division by zero gives inf or nan instead of raising). A
+    signature may be a function that builds it (``f8=lambda: ...``), called when that signature
+    first compiles, so that importing the kernel's module does not import numba."""
 
     def decorate(func: Callable[..., Any]) -> Kernel:
         return Kernel(func, signatures, error_model=error_model)
@@ -205,29 +245,86 @@ def jit_kernel(
     return decorate
 
 
-def thread_budget() -> int:
-    """How many threads one large kernel call may use.
-
-    ``$STROKEDELTA_THREADS`` when it is a positive integer, else the CPUs this process may run on
-    (``os.sched_getaffinity``, which follows ``taskset`` and container CPU sets). Other jobs on
-    the machine do not lower it: chunks are shared out as threads come free (:func:`run_chunks`),
-    so a thread that gets less CPU takes fewer chunks, and a busy machine still gives a process
-    more CPU time through two threads than through one.
-    """
+def _threads_asked() -> int:
+    """``$STROKEDELTA_THREADS`` when it is a positive integer, else 0."""
     wanted = os.environ.get("STROKEDELTA_THREADS", "")
-    if wanted.isdigit() and int(wanted) > 0:
-        return int(wanted)
+    return int(wanted) if wanted.isdigit() and int(wanted) > 0 else 0
+
+
+def thread_budget() -> int:
+    """The CPUs one large kernel call may use: ``$STROKEDELTA_THREADS`` when it is a positive
+    integer, else the CPUs this process may run on (``os.sched_getaffinity``, which follows
+    ``taskset`` and container CPU sets)."""
+    asked = _threads_asked()
+    if asked:
+        return asked
     if hasattr(os, "sched_getaffinity"):
         return max(1, len(os.sched_getaffinity(0)))
     return max(1, os.cpu_count() or 1)  # pragma: no cover - not Linux
 
 
-def threads_for(n_elements: int) -> int:
-    """Threads for a call on ``n_elements``: one below :data:`PARALLEL_MIN`, then at most one
-    per :data:`PARALLEL_MIN` / 2 elements and at most :func:`thread_budget`."""
+#: How long one reading of the machine's run queue serves (seconds).
+LOAD_TTL = 0.05
+_RUN_QUEUE = [float("-inf"), 1.0]  # when it was read (time.monotonic()), runnable tasks then
+_LOADAVG_PATH = "/proc/loadavg"
+_LOADAVG: list[int] = []  # its file descriptor, kept open: a pread costs far less than an open
+
+
+def running_tasks() -> int:
+    """Tasks runnable on the machine now, the calling thread included: the fourth field of
+    ``/proc/loadavg`` (``running/total``), read at most once per :data:`LOAD_TTL` through a
+    descriptor kept open; 1 where it cannot be read (not Linux)."""
+    now = time.monotonic()
+    if now - _RUN_QUEUE[0] >= LOAD_TTL:
+        try:
+            if not _LOADAVG:
+                _LOADAVG.append(os.open(_LOADAVG_PATH, os.O_RDONLY))
+            text = os.pread(_LOADAVG[0], 128, 0)
+            running = int(text.split()[3].split(b"/")[0])
+        except (OSError, ValueError, IndexError, AttributeError):  # no pread: not POSIX
+            running = 1
+        _RUN_QUEUE[:] = [now, float(max(1, running))]
+    return int(_RUN_QUEUE[1])
+
+
+def threads_for(n_elements: int, *, cpus: int | None = None, running: int | None = None) -> int:
+    """Threads for a kernel call on ``n_elements``: a pure function of the work's size, the
+    CPUs (``cpus``, default :func:`thread_budget`) and the tasks runnable on the machine
+    (``running``, this thread included, default :func:`running_tasks`).
+
+    * Below :data:`PARALLEL_MIN` elements one thread, and never more than one per
+      :data:`PARALLEL_MIN` / 2 elements (so that starting a thread stays cheap against its work).
+    * On the CPUs no other runnable task wants (all of them on a quiet machine): one thread each.
+    * When other tasks keep CPUs busy, a thread beyond the idle CPUs waits for one, about a
+      scheduler slice, and a call waits for its slowest thread: such threads are used only
+      when each gets :data:`BUSY_SHARE` elements or more. Then: one thread per CPU plus one per
+      busy CPU, up to twice the CPUs, since the scheduler shares a busy CPU out per thread
+      (``k`` threads next to ``b`` busy tasks get ``k / (k + b)`` of the CPUs, one thread
+      ``1 / (1 + b)``). ``scripts/bench_threads.py`` measures this against one thread per CPU.
+    * ``$STROKEDELTA_THREADS`` fixes the count (within the size limit) whatever the load.
+
+    Examples
+    --------
+    >>> threads_for(10_000, cpus=8, running=1)
+    1
+    >>> threads_for(20_000_000, cpus=2, running=1), threads_for(20_000_000, cpus=2, running=5)
+    (2, 4)
+    >>> threads_for(2_000_000, cpus=2, running=1), threads_for(2_000_000, cpus=2, running=5)
+    (2, 1)
+    """
     if n_elements < PARALLEL_MIN:
         return 1
-    return max(1, min(thread_budget(), 2 * n_elements // PARALLEL_MIN))
+    by_size = max(1, 2 * n_elements // PARALLEL_MIN)
+    if cpus is None:
+        cpus = thread_budget()
+        if _threads_asked():
+            return max(1, min(cpus, by_size))
+    if running is None:
+        running = running_tasks()
+    others = min(max(running - 1, 0), cpus)
+    idle = max(1, cpus - others)  # CPUs free for this call's threads, the caller's included
+    shared = min(cpus + others, n_elements // BUSY_SHARE)
+    return max(1, min(max(idle, shared), by_size))
 
 
 def chunk_bounds(offsets: np.ndarray, width: int, threads: int) -> np.ndarray:
@@ -330,11 +427,22 @@ def overflow_error(where: str) -> DeltaOverflowError:
 
 
 # ------------------------------------------------------------------------ random access
-@intrinsic
-def prefetch(typingctx: Any, array: Any, row: Any) -> Any:  # pragma: no cover - compiled
+def _make_prefetch() -> Any:
+    """``prefetch(array, row)``, a numba intrinsic (see :func:`_prefetch`)."""
+    from numba.extending import intrinsic  # here: numba is imported on first use
+
+    return intrinsic(_prefetch)
+
+
+def _prefetch(typingctx: Any, array: Any, row: Any) -> Any:  # pragma: no cover - compiled
     """Ask the CPU to start loading row ``row`` of a C-contiguous ``array`` into its caches
     (``llvm.prefetch``): a loop that reads rows in random order prefetches the row it will read
-    some iterations later, so the memory latencies overlap instead of adding up."""
+    some iterations later, so the memory latencies overlap instead of adding up. Kernels call it
+    as ``prefetch`` (``from strokedelta._kernels import prefetch``)."""
+    import numba  # here: called by numba, which is imported by then
+    from llvmlite import ir  # numba's code generator
+    from numba.core import cgutils
+
     signature = numba.void(array, row)
 
     def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
@@ -362,6 +470,7 @@ PREFETCH_AHEAD = 16
 
 
 def _gather_signature(dtype: Any) -> Any:
+    numba = _numba()
     return numba.void(
         array_type(dtype, 2, readonly=True),
         array_type(np.int64, readonly=True),
@@ -371,13 +480,13 @@ def _gather_signature(dtype: Any) -> Any:
     )
 
 
-@jit_kernel(f4=_gather_signature(np.float32), f8=_gather_signature(np.float64))
+@jit_kernel(f4=lambda: _gather_signature(np.float32), f8=lambda: _gather_signature(np.float64))
 def _gather(source, index, out, r0, r1):  # pragma: no cover - compiled
     n = index.shape[0]
     width = source.shape[1]
     for i in range(r0, r1):
         if i + PREFETCH_AHEAD < n:
-            prefetch(source, index[i + PREFETCH_AHEAD])  # type: ignore[call-arg]
+            prefetch(source, index[i + PREFETCH_AHEAD])
         row = index[i]
         for j in range(width):
             out[i, j] = source[row, j]
@@ -408,42 +517,54 @@ def gather_rows(source: np.ndarray, index: np.ndarray, out: np.ndarray) -> np.nd
 # The kernels see C-contiguous (N, C) data as flat 1-D arrays: row i, column c is element
 # i * C + c, so a lag of ``lag`` rows is a stride of ``step = lag * C`` elements. They run over
 # sequences s0 .. s1 - 1; the difference loops over slices from 0 so that numba vectorises them.
-_I8 = numba.int64
-_OFFSETS = array_type(np.int64, readonly=True)
+# Signatures are built when a kernel first compiles (numba is imported then).
+def _int_signature() -> Any:
+    """The signature of ``_diff_int64`` / ``_cumsum_int64``."""
+    numba = _numba()
+    i8, offsets = numba.int64, array_type(np.int64, readonly=True)
+    ints, bools = array_type(np.int64), array_type(np.bool_)
+    return numba.void(array_type(np.int64, readonly=True), offsets, i8, i8, ints, bools, i8, i8)
 
 
 def _diff_signature(dtype: Any) -> Any:
-    return numba.void(
-        array_type(dtype, readonly=True), _OFFSETS, _I8, _I8, array_type(dtype), _I8, _I8
-    )
+    numba = _numba()
+    i8, offsets = numba.int64, array_type(np.int64, readonly=True)
+    return numba.void(array_type(dtype, readonly=True), offsets, i8, i8, array_type(dtype), i8, i8)
 
 
-@jit_kernel(f4=_diff_signature(np.float32), f8=_diff_signature(np.float64))
+#: Elements a float difference computes in one flat loop before it restores the heads there.
+DIFF_BLOCK = 1 << 13
+
+
+# The float difference takes whole sequences together in blocks of about DIFF_BLOCK elements
+# (64 KiB of float64, still in cache when its heads are rewritten): one long vectorised loop
+# ``out[j] = x[j] - x[j - step]`` over the block, which also subtracts across sequence
+# boundaries, then the first ``step`` elements of every sequence in it are copied over those.
+# The same subtraction of the same two numbers as a loop per sequence, at np.subtract's speed
+# instead of paying a loop start and tail per sequence of ~100 points.
+@jit_kernel(f4=lambda: _diff_signature(np.float32), f8=lambda: _diff_signature(np.float64))
 def _diff_float(x, offsets, width, step, out, s0, s1):  # pragma: no cover - compiled
-    for s in range(s0, s1):
-        start = offsets[s] * width
-        stop = offsets[s + 1] * width
-        head = min(start + step, stop)
-        for j in range(start, head):
-            out[j] = x[j]
-        if stop > head:
-            now, before, into = x[head:stop], x[head - step : stop - step], out[head:stop]
-            for k in range(stop - head):
+    s = s0
+    while s < s1:
+        lo = offsets[s] * width
+        t = s + 1
+        while t < s1 and offsets[t] * width - lo < DIFF_BLOCK:
+            t += 1
+        hi = offsets[t] * width
+        first = max(lo, step)  # below ``step`` every element is a head
+        if hi > first:
+            now, before, into = x[first:hi], x[first - step : hi - step], out[first:hi]
+            for k in range(hi - first):
                 into[k] = now[k] - before[k]
+        for q in range(s, t):
+            start = offsets[q] * width
+            head = min(start + step, offsets[q + 1] * width)
+            for j in range(start, head):
+                out[j] = x[j]
+        s = t
 
 
-@jit_kernel(
-    i8=numba.void(
-        array_type(np.int64, readonly=True),
-        _OFFSETS,
-        _I8,
-        _I8,
-        array_type(np.int64),
-        array_type(np.bool_),
-        _I8,
-        _I8,
-    )
-)
+@jit_kernel(i8=_int_signature)
 def _diff_int64(x, offsets, width, step, out, bad, s0, s1):  # pragma: no cover - compiled
     for s in range(s0, s1):
         start = offsets[s] * width
@@ -465,15 +586,17 @@ def _diff_int64(x, offsets, width, step, out, bad, s0, s1):  # pragma: no cover 
 
 
 def _cumsum_signature(dtype: Any) -> Any:
+    numba = _numba()
+    i8, offsets = numba.int64, array_type(np.int64, readonly=True)
     return numba.void(
-        array_type(dtype, readonly=True), _OFFSETS, _I8, _I8, array_type(np.float64), _I8, _I8
+        array_type(dtype, readonly=True), offsets, i8, i8, array_type(np.float64), i8, i8
     )
 
 
 # The running sums keep one accumulator per column in a register when the stride is one or two
 # elements (a series, or (x, y) points at lag 1): the same additions in the same order as
 # ``out[j] = out[j - step] + d[j]``, without waiting for the store of ``out[j - step]``.
-@jit_kernel(f4=_cumsum_signature(np.float32), f8=_cumsum_signature(np.float64))
+@jit_kernel(f4=lambda: _cumsum_signature(np.float32), f8=lambda: _cumsum_signature(np.float64))
 def _cumsum_float(d, offsets, width, step, out, s0, s1):  # pragma: no cover - compiled
     for s in range(s0, s1):
         start = offsets[s] * width
@@ -505,18 +628,7 @@ def _cumsum_float(d, offsets, width, step, out, s0, s1):  # pragma: no cover - c
                 into[k] = into[k - step] + seg[k]
 
 
-@jit_kernel(
-    i8=numba.void(
-        array_type(np.int64, readonly=True),
-        _OFFSETS,
-        _I8,
-        _I8,
-        array_type(np.int64),
-        array_type(np.bool_),
-        _I8,
-        _I8,
-    )
-)
+@jit_kernel(i8=_int_signature)
 def _cumsum_int64(d, offsets, width, step, out, bad, s0, s1):  # pragma: no cover - compiled
     for s in range(s0, s1):
         start = offsets[s] * width
@@ -563,7 +675,11 @@ def _cumsum_int64(d, offsets, width, step, out, bad, s0, s1):  # pragma: no cove
             bad[s] = True
 
 
-@jit_kernel(i8=array_type(np.int64)(array_type(np.int64, readonly=True), _OFFSETS))
+@jit_kernel(
+    i8=lambda: array_type(np.int64)(
+        array_type(np.int64, readonly=True), array_type(np.int64, readonly=True)
+    )
+)
 def _counting_order(codes, offsets):  # pragma: no cover - compiled
     cursor = offsets[:-1].copy()
     order = np.empty(codes.shape[0], dtype=np.int64)

@@ -318,6 +318,16 @@ def check_matrix(name: str, x: Any, *, n_rows: int | None = None, like: str = "X
     ...
     strokedelta.exceptions.ValidationError: y must have 3 rows like X; got 2
     """
+    arr = _float_matrix(name, x)
+    if not all_finite(arr):
+        where = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
+        raise fail(name, "be finite", f"{arr[where]} at row {where[0]}, column {where[1]}")
+    return _with_rows(name, arr, n_rows, like)
+
+
+def _float_matrix(name: str, x: Any) -> np.ndarray:
+    """``x`` as a C-contiguous float64 ``(n, p)`` array (numeric, 1-D as one column), unchecked
+    for finiteness."""
     arr = np.asarray(x.to_numpy() if hasattr(x, "to_numpy") else x)
     if arr.dtype == object:
         try:
@@ -330,10 +340,10 @@ def check_matrix(name: str, x: Any, *, n_rows: int | None = None, like: str = "X
         arr = arr[:, None]
     if arr.ndim != 2:
         raise fail(name, "have shape (n,) or (n, p)", tuple(arr.shape))
-    arr = np.ascontiguousarray(arr, dtype=np.float64)
-    if not all_finite(arr):
-        where = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
-        raise fail(name, "be finite", f"{arr[where]} at row {where[0]}, column {where[1]}")
+    return np.ascontiguousarray(arr, dtype=np.float64)
+
+
+def _with_rows(name: str, arr: np.ndarray, n_rows: int | None, like: str) -> np.ndarray:
     if n_rows is not None and arr.shape[0] != n_rows:
         raise fail(name, f"have {n_rows} rows like {like}", arr.shape[0])
     return arr
@@ -385,6 +395,8 @@ def check_table(name: str, x: Any, *, n_rows: int | None = None, like: str = "X"
             row, column = (int(i) for i in bad[0])
             where = f"at row {row}, column {column} (NaN and inf are not supported)"
             raise fail(name, "be finite", f"{table[row, column]} {where}")
+        if arr.dtype.itemsize <= 8:  # finite in float16/32/64 stays finite in float64: checked once
+            return _with_rows(name, _float_matrix(name, arr), n_rows, like)
     return check_matrix(name, arr, n_rows=n_rows, like=like)
 
 

@@ -21,12 +21,12 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from strokedelta._kernels import stable_group_order
 from strokedelta._validation import check_array, check_offsets, fail
 
 if TYPE_CHECKING:
+    import pandas as pd
     import pyarrow as pa
 
 __all__ = ["Ragged", "group_order", "offsets_from_lengths"]
@@ -62,6 +62,8 @@ def group_order(keys: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     >>> order.tolist(), offsets.tolist(), uniques.tolist()
     ([0, 2, 1, 3, 4], [0, 2, 4, 5], ['b', 'a', 'c'])
     """
+    import pandas as pd  # here: slow to import, and only grouping and frames need it
+
     codes, uniques = pd.factorize(np.asarray(keys), sort=False, use_na_sentinel=False)
     offsets = offsets_from_lengths(np.bincount(codes, minlength=len(uniques)))
     return stable_group_order(codes, offsets), offsets, np.asarray(uniques)
@@ -244,6 +246,7 @@ class Ragged:
 
         Examples
         --------
+        >>> import pandas as pd
         >>> df = pd.DataFrame({"id": [7, 5, 7], "x": [1, 2, 3]})
         >>> r = Ragged.from_frame(df, "id", ["x"])
         >>> r.ids.tolist(), r.values.ravel().tolist()
@@ -273,6 +276,8 @@ class Ragged:
         ids = self.ids if self.ids is not None else np.arange(len(self))
         data = {id_column: np.repeat(ids, self.lengths)}
         data.update({name: values[:, i] for i, name in enumerate(names)})
+        import pandas as pd  # here: slow to import, and only grouping and frames need it
+
         return pd.DataFrame(data)
 
     @classmethod

@@ -15,7 +15,7 @@ ARCHITECTURE = PACKAGE.parent / "docs" / "architecture.md"
 #: Bottom to top. A unit (a top-level module or sub-package of strokedelta) may import from its
 #: own unit and from units of a lower layer, never from its own layer or above.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("exceptions", "_version"),
+    ("exceptions", "_version", "_lazy"),
     ("_validation",),
     ("limits",),
     ("_compressed",),

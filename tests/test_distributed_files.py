@@ -196,3 +196,47 @@ def test_a_bad_file_on_the_cluster_is_one_line_in_the_cli(client, tmp_path):
             f'Error: {bad}, line 2: split must be one of train, valid, test or null; got "dev"\n'
         )
     assert not (tmp_path / "out" / "bad.parquet").exists()
+
+
+def test_skipped_records_of_convert_are_counted_on_the_cluster(client, tmp_path):
+    """``convert --engine dask --errors skip``: the same stderr line as the single engine."""
+    one, two = tmp_path / "one.ndjson", tmp_path / "two.ndjson"
+    one.write_text('{"drawing":[[[1],[2]]]}\n{"drawing":[]}\n{"drawing":[[[3],[4]]]}\n')
+    two.write_text('{"drawing":[[[1,2],[2]]]}\n{"drawing":[]}\nnot json\n{"drawing":[[[5],[6]]]}\n')
+    report = ReadReport()
+    done = convert_many([one, two], tmp_path / "lib", client=client, errors="skip", report=report)
+    assert [n for _, n, _ in done] == [2, 1]
+    assert report.skipped == 4
+    runner = CliRunner()
+    args = ["convert", str(one), str(two), "--to", ".ndjson", "--errors", "skip"]
+    single = runner.invoke(main, [*args, str(tmp_path / "s")])
+    dask = runner.invoke(
+        main,
+        [*args, str(tmp_path / "d"), "--engine", "dask", "--scheduler", client.scheduler.address],
+    )
+    assert single.exit_code == dask.exit_code == 0, dask.output
+    assert dask.stderr == single.stderr
+    assert single.stderr.startswith("skipped 4 drawings: 2 x empty drawing (no strokes) (first: ")
+    assert single.stderr.count("\n") == 1
+    assert f"(first: {one}, line 2)" in single.stderr
+    assert f"{two}, line 1" in single.stderr
+    assert report.summary() + "\n" == single.stderr
+    for name in ("one.ndjson", "two.ndjson"):
+        assert (tmp_path / "d" / name).read_bytes() == (tmp_path / "s" / name).read_bytes()
+
+
+def test_fraction_splits_on_the_cluster_give_the_single_engine_bytes(client, files, tmp_path):
+    from strokedelta.datasets import build_dataset
+
+    paths, _ = files
+    for fmt in ("npz", "parquet"):
+        options = {"format": fmt, "splits": "0.6,0.2,0.2", "row_group_size": 7}
+        one = build_dataset(paths, tmp_path / f"single-{fmt}", **options)
+        two = build_dataset(
+            paths, tmp_path / f"dask-{fmt}", engine="dask", client=client, **options
+        )
+        assert one == two
+        assert one["categories"]["dog"]["counts"] == {"train": 26, "valid": 8, "test": 8}
+        for name in one["files"]:
+            single = (tmp_path / f"single-{fmt}" / name).read_bytes()
+            assert (tmp_path / f"dask-{fmt}" / name).read_bytes() == single, name

@@ -8,6 +8,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -52,6 +53,22 @@ def test_threaded_chunks_give_the_numpy_bits(threaded, columns, lag, as_int):
     np.testing.assert_array_equal(d, K.segmented_diff(values, offsets, lag, backend="numpy"))
     back = K.segmented_cumsum(d, offsets, lag, backend="numba")
     np.testing.assert_array_equal(back, K.segmented_cumsum(d, offsets, lag, backend="numpy"))
+
+
+@pytest.mark.parametrize("lag", [1, 2, 5])
+def test_float_difference_blocks_keep_every_head(lag):
+    """Sequences longer than a block, shorter than the lag, empty, at block edges."""
+    block = K.DIFF_BLOCK
+    lengths = [0, 1, block + 3, 2, 0, block // 2 - 1, block // 2 + 1, 4, 3 * block, 1, 0]
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    values = np.random.default_rng(lag).normal(size=(int(offsets[-1]), 2)) * 1e6
+    d = K.segmented_diff(values, offsets, lag, backend="numba")
+    np.testing.assert_array_equal(d, K.segmented_diff(values, offsets, lag, backend="numpy"))
+    for s in range(len(lengths)):  # each head is the value itself, the rest a difference
+        a, b = offsets[s], offsets[s + 1]
+        head = min(a + lag, b)
+        np.testing.assert_array_equal(d[a:head], values[a:head])
+        np.testing.assert_array_equal(d[head:b], values[head:b] - values[head - lag : b - lag])
 
 
 def test_float32_and_read_only_inputs_share_the_fixed_signatures():
@@ -100,6 +117,49 @@ def test_thread_budget_follows_the_environment(monkeypatch):
     monkeypatch.setenv("STROKEDELTA_THREADS", "zero")
     assert K.thread_budget() == len(os.sched_getaffinity(0))
     assert K.threads_for(10) == 1
+
+
+def test_thread_policy_follows_size_cpus_and_load(monkeypatch):
+    monkeypatch.delenv("STROKEDELTA_THREADS", raising=False)
+    small, big = K.PARALLEL_MIN, 100 * K.PARALLEL_MIN
+    assert K.threads_for(small - 1, cpus=8, running=1) == 1  # too small to share out
+    assert K.threads_for(small, cpus=8, running=1) == 2  # at least PARALLEL_MIN / 2 a thread
+    assert K.threads_for(3 * small // 2, cpus=8, running=1) == 3
+    # a quiet machine: one thread per CPU (also when the run queue reads 0)
+    assert [K.threads_for(big, cpus=c, running=1) for c in (1, 2, 4)] == [1, 2, 4]
+    assert K.threads_for(big, cpus=2, running=0) == 2
+    # other runnable tasks: one more thread per CPU they keep busy, at most twice the CPUs
+    assert [K.threads_for(big, cpus=2, running=r) for r in (2, 3, 4, 50)] == [3, 4, 4, 4]
+    assert K.threads_for(big, cpus=1, running=9) == 2
+    # ... but a thread that must wait for a CPU needs BUSY_SHARE elements of work
+    share = K.BUSY_SHARE
+    assert [K.threads_for(n, cpus=2, running=5) for n in (share - 1, 2 * share, 3 * share)] == [
+        1,
+        2,
+        3,
+    ]
+    assert K.threads_for(small, cpus=2, running=50) == 1
+    assert K.threads_for(small, cpus=8, running=3) == 2  # 6 idle CPUs, the size limit 2
+    # $STROKEDELTA_THREADS fixes the count whatever the load, within the size limit
+    monkeypatch.setenv("STROKEDELTA_THREADS", "3")
+    assert K.threads_for(big, running=50) == 3
+    assert K.threads_for(big) == 3
+    assert K.threads_for(small) == 2
+
+
+def test_running_tasks_reads_the_run_queue_at_most_once_per_ttl(monkeypatch):
+    monkeypatch.setattr(K, "_RUN_QUEUE", [time.monotonic(), 77.0])
+    assert K.running_tasks() == 77  # a reading younger than LOAD_TTL is reused
+    monkeypatch.setattr(K, "_RUN_QUEUE", [time.monotonic() - K.LOAD_TTL, 77.0])
+    fresh = K.running_tasks()
+    total = int(Path("/proc/loadavg").read_text().split()[3].split("/")[1])
+    assert 1 <= fresh <= total + 64  # this machine's own count, not the old value
+    assert fresh != 77 or total >= 77
+    assert K._LOADAVG  # kept open for the next reading
+    monkeypatch.setattr(K, "_LOADAVG", [])
+    monkeypatch.setattr(K, "_LOADAVG_PATH", "/proc/no-such-file")
+    monkeypatch.setattr(K, "_RUN_QUEUE", [float("-inf"), 77.0])
+    assert K.running_tasks() == 1  # unreadable: as if this thread ran alone
 
 
 def test_many_small_calls_end_up_on_the_kernel(monkeypatch):

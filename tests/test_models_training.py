@@ -10,15 +10,17 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
+from strokedelta import _kernels
 from strokedelta.delta import to_deltas
 from strokedelta.exceptions import TrainingDivergedError, ValidationError
-from strokedelta.models import delta_pairs
+from strokedelta.models import _buckets, _epoch, _training, delta_pairs
 from strokedelta.models._optimizers import make_optimizer
 from strokedelta.models._solvers import solve_lstsq
 from strokedelta.models._training import (
     EXPLODE_FACTOR,
     auto_epochs,
     epoch_order,
+    initial_weights,
     learning_rate,
     learning_rates,
     train_linear,
@@ -146,8 +148,8 @@ def test_an_exploding_loss_is_caught_before_it_overflows():
     # a finite loss a million times the first epoch's stops training (epoch 4 here)
     with pytest.raises(
         TrainingDivergedError,
-        match=r"diverged at epoch 4 of 1000: loss [\d.]+e\+10 "
-        r"\(first epoch 740\) with lr=0\.01 \(sgd\) and input scale max\|x\|=30",
+        match=r"diverged at epoch 4 of 1000: loss [\d.]+e\+09 "
+        r"\(first epoch 52\.1\) with lr=0\.01 \(sgd\) and input scale max\|x\|=30",
     ):
         train_linear(
             rows,
@@ -185,7 +187,7 @@ def test_divergence_carries_its_numbers_as_fields():
         )
     exc = caught.value
     assert (exc.epoch, exc.lr, exc.input_scale) == (4, 0.01, 30.0)
-    assert exc.loss > EXPLODE_FACTOR * 740
+    assert exc.loss > EXPLODE_FACTOR * 52.1
     assert f"at epoch {exc.epoch} of 1000: loss {exc.loss:.3g}" in str(exc)
     assert exc.message == str(exc)
 
@@ -222,19 +224,42 @@ def test_learning_rate_schedules():
         assert learning_rates(0.3, schedule, 2, 4, 7).tolist() == expected  # the same floats
 
 
-def test_an_epoch_order_is_a_seeded_uniform_permutation():
-    first = epoch_order(1000, torch.Generator().manual_seed(4))
-    assert sorted(first.tolist()) == list(range(1000))
-    again = torch.Generator().manual_seed(4)
-    assert epoch_order(1000, again).tolist() == first.tolist()
-    assert epoch_order(1000, again).tolist() != first.tolist()  # the next epoch differs
-    gen = torch.Generator().manual_seed(0)
+# numpy's permutation; the compiled Fisher-Yates (rows in the cache); 16 buckets (beyond it)
+@pytest.mark.parametrize(("n", "row_bytes"), [(1000, 1 << 30), (50_000, 24), (50_000, 1 << 10)])
+def test_an_epoch_order_is_a_seeded_permutation(n, row_bytes):
+    first = epoch_order(n, np.random.default_rng(4), row_bytes)
+    assert sorted(first.tolist()) == list(range(n))
+    again = np.random.default_rng(4)
+    assert epoch_order(n, again, row_bytes).tolist() == first.tolist()
+    assert epoch_order(n, again, row_bytes).tolist() != first.tolist()  # the next one differs
+
+
+def test_an_epoch_order_is_uniform():
+    rng = np.random.default_rng(0)
     counts: dict[tuple[int, ...], int] = {}
     for _ in range(6000):
-        order = tuple(epoch_order(3, gen).tolist())
+        order = tuple(epoch_order(3, rng).tolist())
         counts[order] = counts.get(order, 0) + 1
     assert len(counts) == 6
     assert all(850 < c < 1150 for c in counts.values()), counts  # 1000 each; sd about 29
+
+
+@pytest.mark.parametrize("row_bytes", [24, 1 << 10])
+def test_an_order_of_many_rows_sends_every_row_anywhere(row_bytes):
+    """Many rows (Fisher-Yates, or 16 buckets): where row 0 and row n - 1 land, and which rows
+    open the order, spread evenly over the whole range (10% per decile; sd about 1.3% here)."""
+    n, draws = 50_000, 500
+    rng = np.random.default_rng(1)
+    places, heads = [], []
+    for _ in range(draws):
+        order = epoch_order(n, rng, row_bytes)
+        inverse = np.empty(n, dtype=np.int64)
+        inverse[order] = np.arange(n)
+        places += [inverse[0], inverse[n - 1]]
+        heads += order[:10].tolist()
+    for values in (places, heads):
+        share = np.bincount(np.asarray(values) * 10 // n, minlength=10) / len(values)
+        assert np.all(np.abs(share - 0.1) < 0.03), share
 
 
 @pytest.mark.parametrize("schedule", ["constant", "linear"])
@@ -262,10 +287,9 @@ def _reference_run(rows, p, *, bias, lr, epochs, batch_size, optimizer, schedule
     """train_linear's run written with autograd, torch.optim and LambdaLR on the same batches
     (same seeded start, same permutations): the scaled problem ``y / sy ~ (x / sx) W + b``."""
     n, q = rows.shape[0], rows.shape[1] - p
-    gen = torch.Generator().manual_seed(seed)
-    initial = (torch.rand((p + int(bias), q), generator=gen, dtype=torch.float64) * 2 - 1) * (
-        1.0 / math.sqrt(p)
-    )
+    rng = np.random.default_rng(seed)
+    initial = torch.from_numpy(initial_weights(rng, p, q, bias, "uniform"))
+    assert float(initial.abs().max()) <= 1.0 / math.sqrt(p)
     weight = initial[:p].to(torch.float32).clone().requires_grad_()
     offset = (initial[p] if bias else torch.zeros(q, dtype=torch.float64)).to(torch.float32)
     offset = offset.clone().requires_grad_(bias)
@@ -276,7 +300,8 @@ def _reference_run(rows, p, *, bias, lr, epochs, batch_size, optimizer, schedule
     history = []
     for _ in range(epochs):
         squares = 0.0
-        for block in data[torch.from_numpy(epoch_order(n, gen))].split(batch_size):
+        order = epoch_order(n, rng, rows.strides[0])
+        for block in data[torch.from_numpy(order)].split(batch_size):
             loss = torch.nn.functional.mse_loss(block[:, :p] @ weight + offset, block[:, p:])
             reference.zero_grad()
             loss.backward()
@@ -320,3 +345,112 @@ def test_the_training_loop_follows_torch_optim_on_the_same_batches(
     if bias:
         np.testing.assert_allclose(fit.bias, offset, rtol=0, atol=1e-6)
     np.testing.assert_allclose(fit.history, history, rtol=1e-5)
+
+
+# ------------------------------------------------------- compiled and numpy paths agree
+# numpy's permutation; Fisher-Yates in place; four buckets, the rows copied bucket by bucket
+@pytest.mark.parametrize(("n", "cache_bytes"), [(700, 1 << 25), (20_000, 1 << 25), (20_000, 0)])
+@pytest.mark.parametrize(("optimizer", "bias"), [("adam", False), ("sgd", True)])
+def test_the_numpy_epoch_equals_the_compiled_epoch(optimizer, bias, n, cache_bytes, monkeypatch):
+    monkeypatch.setattr(_buckets, "CACHE_BYTES", cache_bytes)
+    rng = np.random.default_rng(5)
+    rows = (rng.normal(size=(n, 5)) * [1, 10, 0.1, 2, 3]).astype(np.float32)
+    p, q = 3, 2
+    inv = 1.0 / np.array([1.0, 10.0, 0.1, 2.0, 3.0])
+    start = np.zeros((p + q + 1, q))
+    start[:p] = rng.normal(size=(p, q))
+    results = []
+    for compiled in (False, True):
+        run = _epoch.EpochState(start, optimizer)
+        order_rng = np.random.default_rng(8)
+        losses = []
+        for e in range(3):
+            steps = math.ceil(n / 64)
+            rates = learning_rates(0.05, "linear", e * steps, steps, 10**4)
+            if compiled:  # the bucketed copy of the rows and the places in it
+                source, order = _epoch.epoch_rows(rows, order_rng, None) if e else (rows, None)
+                losses.append(_epoch.run_epoch(source, order, p, 64, bias, inv, rates, run))
+            else:  # the permutation of the same draws, on the scaled float64 rows
+                order = _epoch.epoch_order(n, order_rng, rows.strides[0]) if e else None
+                scaled = rows.astype(np.float64) * inv
+                losses.append(_epoch.numpy_epoch(scaled, order, p, 64, bias, rates, run))
+        results.append((run.state.copy(), np.concatenate(losses)))
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-10)
+
+
+def test_a_small_fit_takes_the_numpy_epoch_and_a_large_one_the_kernel(monkeypatch):
+    calls = []
+    for name in ("numpy_epoch", "run_epoch"):
+        real = getattr(_training, name)
+        monkeypatch.setattr(
+            _training, name, lambda *a, _real=real, _name=name: calls.append(_name) or _real(*a)
+        )
+    monkeypatch.setattr(_epoch._epoch, "_compiled", {})  # as in a fresh process
+    monkeypatch.setattr(_epoch, "_numpy_done", [0])
+    train_linear(_line(), 1, bias=True, **{**TRAIN, "epochs": 2})
+    assert set(calls) == {"numpy_epoch"}
+    calls.clear()
+    rows = np.tile(_line(), (20_000, 1))  # 1.28M rows x 2 columns: more than NUMPY_WORK values
+    train_linear(rows, 1, bias=True, **{**TRAIN, "epochs": 4, "batch_size": 50_000})
+    assert set(calls) == {"run_epoch"}
+    assert rows.size * 4 > _epoch.NUMPY_WORK
+    calls.clear()
+    monkeypatch.setattr(_epoch._epoch, "_compiled", {})
+    monkeypatch.setattr(_epoch, "_numpy_done", [_epoch.NUMPY_BUDGET + 1])  # numpy has had its share
+    train_linear(_line(), 1, bias=True, **{**TRAIN, "epochs": 2})
+    assert set(calls) == {"run_epoch"}
+
+
+@pytest.fixture
+def threaded(monkeypatch):
+    """Three threads for any call: the scatter in three parts, the buckets in many chunks."""
+    monkeypatch.setattr(_kernels, "PARALLEL_MIN", 8)
+    monkeypatch.setenv("STROKEDELTA_THREADS", "3")
+
+
+@pytest.mark.parametrize("n", [20_000, 70_001])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bucketed_pairs_equal_the_differences_of_the_shuffled_rows(n, dtype, threaded):
+    rng = np.random.default_rng(n)
+    x = rng.normal(size=(n, 3)) * 1e3 + 1e6
+    y = rng.normal(size=(n, 1))
+    assert _buckets.n_buckets(n) > 1
+    pairs = packed_pairs(x, y, random_state=3, dtype=dtype)
+    order, offsets = pair_order(n, random_state=3)
+    assert offsets.tolist() == [0, n]
+    assert sorted(order.tolist()) == list(range(n))
+    rows = np.hstack([x, y])
+    expected = np.diff(rows[order], axis=0)
+    np.testing.assert_array_equal(pairs.rows, expected.astype(dtype))
+    np.testing.assert_allclose(pairs.sum_squares, (expected**2).sum(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(pairs.means, rows.mean(axis=0), rtol=1e-12)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("STROKEDELTA_THREADS", "1")
+        one = packed_pairs(x, y, random_state=3, dtype=dtype)
+    np.testing.assert_array_equal(one.rows, pairs.rows)
+    assert one.sum_squares.tobytes() == pairs.sum_squares.tobytes()
+    assert one.means.tobytes() == pairs.means.tobytes()
+
+
+@pytest.mark.parametrize(("optimizer", "bias"), [("adam", True), ("sgd", False)])
+def test_the_torch_loop_follows_the_cpu_loop(optimizer, bias):
+    """The GPU loop's code, run on CPU tensors: the same steps as the CPU loop on the same
+    seeded orders and start (float32 matmuls there, float64 here)."""
+    rows = np.tile(_line(), (3, 1))
+    inv = np.array([1.0, 0.5])
+    setup = (16, bias, inv, optimizer, True)
+    initial = _training.initial_weights(np.random.default_rng(0), 1, 1, bias, "uniform")
+
+    def rates(start, count):
+        return learning_rates(0.05, "linear", start, count, 12 * 5)
+
+    fits = [
+        train(rows, 1, setup, initial, np.random.default_rng(1), rates, range(5), None, *dev)
+        for train, dev in ((_training._train_cpu, ()), (_training._train_gpu, ("cpu",)))
+    ]
+    np.testing.assert_allclose(fits[1].weight, fits[0].weight, rtol=1e-5, atol=1e-6)
+    if bias:
+        np.testing.assert_allclose(fits[1].bias, fits[0].bias, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(fits[1].history, fits[0].history, rtol=1e-4)
+    assert (fits[0].device, fits[1].device) == ("cpu", "cpu")

@@ -61,6 +61,8 @@ def test_import_is_light_and_lazy_names_resolve():
     code = (
         "import sys, strokedelta as sd; assert 'torch' not in sys.modules; "
         "assert sd.DeltaLinearRegressor.__name__ == 'DeltaLinearRegressor'; "
+        "assert 'torch' not in sys.modules; "  # the CPU models never need torch
+        "assert sd.StrokeDataset.__name__ == 'StrokeDataset'; "
         "assert 'torch' in sys.modules; print('ok')"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -24,7 +24,6 @@ from typing import Any
 import click
 
 from strokedelta._version import __version__
-from strokedelta.cli._common import handle_signals
 
 __all__ = ["COMMAND_TABLE", "main"]
 
@@ -178,4 +177,6 @@ def main(ctx: click.Context) -> None:
     Example:
         strokedelta delta data/series.csv deltas.csv --columns x,y --group id
     """
+    from strokedelta.cli._common import handle_signals  # io and numpy: only when a command runs
+
     handle_signals(ctx)

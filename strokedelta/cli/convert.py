@@ -9,13 +9,19 @@ Thin wrappers over :func:`strokedelta.io.convert_drawings` (with
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import click
 
+from strokedelta._files import TEMP_MARK
 from strokedelta.cli._common import (
     check_paths,
     engine_client,
@@ -108,8 +114,10 @@ def convert(
     --split picks one).
     Reading streams in chunks, and TARGET only appears when everything was written; a
     TARGET that is SOURCE (also through a link) is refused before any work. With --to,
-    TARGET is a folder and each SOURCE becomes TARGET/STEM+SUFFIX; --engine dask converts
-    the files as one Dask task each (the same bytes as --engine single).
+    TARGET is a folder and each SOURCE becomes TARGET/STEM+SUFFIX, all or none: the files
+    are written into a temporary folder inside TARGET and moved into place only when every
+    SOURCE was converted. --engine dask converts the files as one Dask task each (the same
+    bytes as --engine single).
 
     \b
     Example:
@@ -143,14 +151,40 @@ def convert(
         pairs = [(sources[0], target)]
     else:
         pairs = list(zip(sources, map(str, output_paths(sources, target, to))))
+    folder_existed = to is None or Path(target).exists()
     check_paths(sources, [t for _, t in pairs])
-    if engine == "dask":
-        with engine_client(engine, scheduler, workers) as client:
-            done = _convert_dask(sources, target, to, client, steps, options)
-    else:
+    if to is None:
         done = _convert_single(pairs, steps, options)
+    else:
+        with _all_or_none(target, folder_existed) as staging:
+            staged = [(s, os.path.join(staging, Path(t).name)) for s, t in pairs]
+            if engine == "dask":
+                with engine_client(engine, scheduler, workers) as client:
+                    done = _convert_dask(sources, staging, to, client, steps, options)
+            else:
+                done = _convert_single(staged, steps, options)
+        done = [(os.path.join(target, Path(p).name), n, k) for p, n, k in done]
     for out, count, points in done:
         wrote(out, f"{count} drawings, {points} points")
+
+
+@contextlib.contextmanager
+def _all_or_none(folder: str, existed: bool) -> Iterator[str]:
+    """A temporary folder inside ``folder`` whose files move into ``folder`` when the block
+    ends normally; on failure it is removed (and ``folder`` too when this command made it and
+    it is empty), so a failed conversion of several files leaves none of them."""
+    staging = tempfile.mkdtemp(prefix=f".convert{TEMP_MARK}", dir=folder)
+    try:
+        yield staging
+        for name in sorted(os.listdir(staging)):
+            os.replace(os.path.join(staging, name), os.path.join(folder, name))
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        if not existed:
+            with contextlib.suppress(OSError):  # not empty: something else is in it now
+                os.rmdir(folder)
+        raise
+    os.rmdir(staging)
 
 
 def _convert_single(
@@ -181,10 +215,14 @@ def _convert_dask(
     steps: dict[str, Any],
     options: dict[str, Any],
 ) -> list[tuple[str, int, int]]:
-    """``convert --engine dask``: one Dask task per file (skipped drawings are not counted)."""
+    """``convert --engine dask``: one Dask task per file; what the tasks skipped is merged in
+    file order and reported as by the single engine."""
     from strokedelta.distributed import convert_many  # heavy optional extra: dask
 
-    done = convert_many(list(sources), folder, to=str(to), client=client, **steps, **options)
+    with skip_summary(options["errors"]) as report:
+        done = convert_many(
+            list(sources), folder, to=str(to), client=client, report=report, **steps, **options
+        )
     return [(str(path), count, points) for path, count, points in done]
 
 

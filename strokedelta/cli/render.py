@@ -18,7 +18,7 @@ from strokedelta.cli._common import (
 )
 from strokedelta.exceptions import ValidationError
 from strokedelta.limits import ReadLimits
-from strokedelta.render import parse_grid, picture_format, rasterize_file, render_file
+from strokedelta.render import parse_grid, picture_format, render_file
 
 __all__ = ["COMMANDS", "rasterize", "render"]
 
@@ -151,6 +151,8 @@ def rasterize(
     """
     if not target.lower().endswith(".npy"):
         raise click.BadParameter(f"must end in .npy; got {target!r}", param_hint="TARGET")
+    from strokedelta.render import rasterize_file  # cairo and tqdm: loaded only to rasterize
+
     check_paths([source], [target])
     with skip_summary(errors) as report:
         count = rasterize_file(

@@ -115,6 +115,7 @@ def manifest_of(
             "format": spec.format,
             "splits": spec.splits.text(),
             "split_kind": "counts" if spec.splits.counts is not None else "fractions",
+            "split_method": spec.splits.method(),
             "seed": spec.seed,
             "filters": spec.filters.to_dict(),
             "row_group_size": spec.row_group_size,

@@ -1,9 +1,10 @@
 """Writing one category of a dataset: Sketch-RNN ``.npz``, Parquet or Google's bitmap ``.npy``.
 
-Every writer produces the same bytes for the same drawings on every run: the ``.npz`` holds the
-bytes of the project's Sketch-RNN writer (:mod:`strokedelta.io.sketchrnn_npz`, read by magenta's
-``np.load(path, encoding="latin1", allow_pickle=True)`` and numpy 1.x), pickled by the C pickler
-and with every zip entry stamped 1980-01-01; Parquet goes through
+Every writer produces the same bytes for the same drawings on every run: the ``.npz`` holds
+object arrays of int16 ``(n, 3)`` arrays as Python's C pickler writes them (protocol 3, numpy
+1.x's rebuilder name, so magenta's ``np.load(path, encoding="latin1", allow_pickle=True)`` and
+:mod:`strokedelta.io.sketchrnn_npz` read them), written by one compiled pass
+(:mod:`strokedelta.datasets._npz_stream`), every zip entry stamped 1980-01-01; Parquet goes through
 :func:`strokedelta.io.open_writer` with bounded row groups; bitmaps are
 :func:`strokedelta.render.raster.rasterize` saved with ``np.save``, beside the split of every
 row (``.split.npy``: 0 train, 1 valid, 2 test) and its metadata (``.meta.parquet``).
@@ -12,10 +13,6 @@ row (``.split.npy``: 0 train, 1 valid, 2 test) and its metadata (``.meta.parquet
 from __future__ import annotations
 
 import hashlib
-import io
-import itertools
-import pickle
-import pickletools
 import zipfile
 from pathlib import Path
 
@@ -23,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from strokedelta._files import atomic_path
+from strokedelta.datasets._npz_stream import object_member
 from strokedelta.io import open_writer, write_drawings
 from strokedelta.render.raster import rasterize
 from strokedelta.sketch import SPLITS, Drawings
@@ -54,38 +52,6 @@ def category_stem(word: str) -> str:
     return name or "_"
 
 
-#: numpy 2 names its array rebuilder ``numpy._core...``; numpy < 2 (magenta's) needs the
-#: classic name, which numpy 2 still reads. The project's writer pickles it so, in Python.
-_NEW_GLOBAL = b"cnumpy._core.multiarray\n_reconstruct\n"
-_OLD_GLOBAL = b"cnumpy.core.multiarray\n_reconstruct\n"
-
-
-def _object_pickle(pieces: list[np.ndarray]) -> bytes:
-    """Protocol-3 pickle of an object array of ``pieces``, by the C pickler, with the
-    rebuilder's classic name: the bytes of :mod:`strokedelta.io.sketchrnn_npz`'s pure-Python
-    pickler (a test checks it), only faster.
-
-    Protocol 3 has no frames and memoises each global, so the name appears once, in the outer
-    array's header, before the first element's bytes; only that prefix is rewritten.
-    """
-    array = np.empty(len(pieces), dtype=object)
-    array[:] = pieces
-    data = pickle.dumps(array, protocol=3)
-    end = 0
-    for op, _, position in pickletools.genops(io.BytesIO(data)):
-        if op.name in ("BINBYTES", "SHORT_BINBYTES", "STOP"):
-            end = int(position or 0)
-            break
-    return data[:end].replace(_NEW_GLOBAL, _OLD_GLOBAL, 1) + data[end:]
-
-
-def _npy_object(pieces: list[np.ndarray]) -> bytes:
-    header = io.BytesIO()
-    shape = {"descr": "|O", "fortran_order": False, "shape": (len(pieces),)}
-    np.lib.format.write_array_header_1_0(header, shape)
-    return header.getvalue() + _object_pickle(pieces)
-
-
 def _write_npz(parts: dict[str, Drawings], path: Path) -> list[Path]:
     """Keys train, valid, test of int16 (n, 3) arrays, entries stamped 1980-01-01."""
     for part in parts.values():
@@ -95,12 +61,11 @@ def _write_npz(parts: dict[str, Drawings], path: Path) -> list[Path]:
     with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as archive:
         for key in SPLITS:
             strokes = parts[key].strokes
-            flat = strokes.values.astype(np.int16)
-            bounds = strokes.offsets.tolist()
-            pieces = [flat[a:b] for a, b in itertools.pairwise(bounds)]
+            flat = strokes.values.astype(np.int16, copy=False)
+            offsets = strokes.offsets
             info = zipfile.ZipInfo(f"{key}.npy", date_time=_ZIP_EPOCH)
             info.external_attr = 0o600 << 16
-            archive.writestr(info, _npy_object(pieces))
+            archive.writestr(info, object_member(flat, offsets[:-1], offsets[1:]))
     return [path]
 
 

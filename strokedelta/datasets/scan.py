@@ -4,15 +4,16 @@
 drawing its category (its ``word``, or the file's stem) and its rank key
 (:mod:`~strokedelta.datasets.keys`), applies the filters of the :class:`BuildSpec` and keeps,
 per category, only the best-ranked drawings a split could use (a bounded buffer trimmed as it
-grows, so memory does not grow with the file). What it keeps goes to one spill file per
-category in the build's work folder; it returns only counts and the spill names. The same
+grows, so memory does not grow with the file; fraction splits use every drawing, so their
+buffer is appended to the spill whenever it holds :data:`~strokedelta.datasets.spills.FLUSH_AT`
+drawings). What it keeps goes to one spill file per category in the build's work folder
+(:mod:`~strokedelta.datasets.spills`); it returns only counts and the spill names. The same
 function runs in a thread (single engine) or as a ``dask.bag`` task.
 """
 
 from __future__ import annotations
 
 import hashlib
-import pickle
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from strokedelta.datasets import spills
+from strokedelta.datasets._gather import take_drawings
 from strokedelta.datasets.keys import identity_keys, position_keys
 from strokedelta.datasets.spec import BuildSpec
 from strokedelta.exceptions import FormatError, ValidationError
@@ -30,6 +33,11 @@ from strokedelta.sketch import Drawings, simplify_drawings
 from strokedelta.sketch.drawings import META_COLUMNS
 
 __all__ = ["FILTER_NAMES", "Candidates", "FileScan", "ScanJob", "scan_file", "stem_of"]
+
+#: Drawings per chunk read (a quarter of the readers' default: the chunk's arrays stay a few
+#: MB, so that the heap they leave behind, reused chunk after chunk, does not grow with the
+#: input; ``scripts/bench_dataset.py``'s part 3 measures the peak RSS).
+SCAN_CHUNK = 5_000
 
 #: The filters in the order they apply (the manifest counts what each removed).
 FILTER_NAMES = ("words", "country", "recognized", "length", "duplicates", "limit")
@@ -116,7 +124,7 @@ class Candidates:
             order = order[:keep]
         drawings = Drawings.concat(self.drawings) if len(self.drawings) > 1 else self.drawings[0]
         out = Candidates()
-        out.add(drawings[order], keys[order], ranks[order], positions[order])
+        out.add(take_drawings(drawings, order), keys[order], ranks[order], positions[order])
         return out
 
 
@@ -195,7 +203,8 @@ def _filtered(chunk: Drawings, job: ScanJob, words: np.ndarray, scan: FileScan) 
 
 def _prepare(chunk: Drawings, job: ScanJob) -> Drawings:
     filters = job.spec.filters
-    bare = Drawings(chunk.strokes, chunk.meta)  # no time channel, no attrs: one layout for all
+    # no time channel, no attrs: one layout for all (the reader's strokes are valid already)
+    bare = Drawings._trusted(chunk.strokes, chunk.meta.reset_index(drop=True), None, {})
     if filters.simplify:
         bare = simplify_drawings(bare, epsilon=filters.epsilon)
     if bare.strokes.values.dtype.kind not in "iu":
@@ -231,7 +240,7 @@ def _scan_chunk(
         if not ok.all():
             scan.removed.setdefault("length", Counter()).update(words[index][~ok].tolist())
             part, index = part[ok], index[ok]
-    part = Drawings(part.strokes, _meta(part, words[index], identity[index]))
+    part = Drawings._trusted(part.strokes, _meta(part, words[index], identity[index]), None, {})
     positions = np.arange(start, start + len(chunk), dtype=np.int64)[index]
     kept_words = words[index]
     present = sorted(set(kept_words.tolist()))
@@ -244,6 +253,9 @@ def _scan_chunk(
         limit = job.spec.keep
         if limit is not None and bucket.size > 2 * limit + 10_000:
             kept[word] = bucket.best(limit)
+        elif limit is None and bucket.size >= spills.FLUSH_AT:  # fractions: keep all, bounded
+            _spill(job, word, bucket, scan)
+            kept[word] = Candidates()
 
 
 def spill_name(rank: int, word: str) -> str:
@@ -264,14 +276,17 @@ def scan_file(job: ScanJob) -> FileScan:
     scan = FileScan(path=job.path)
     kept: dict[str, Candidates] = {}
     start = 0
-    for chunk in iter_drawings(job.path, limits=job.limits):
+    for chunk in iter_drawings(job.path, limits=job.limits, chunk_size=SCAN_CHUNK):
         _scan_chunk(chunk, job, start, scan, kept)
         start += len(chunk)
     scan.read = start
     for word, bucket in sorted(kept.items()):
-        best = bucket.best(job.spec.keep, ordered=False)
-        name = Path(job.work) / spill_name(job.rank, word)
-        with open(name, "wb") as handle:
-            pickle.dump(best, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        scan.spills[word] = str(name)
+        _spill(job, word, bucket.best(job.spec.keep), scan)  # in rank order: bucket order
     return scan
+
+
+def _spill(job: ScanJob, word: str, bucket: Candidates, scan: FileScan) -> None:
+    """Append ``bucket`` to this file's spill of ``word`` (:mod:`~strokedelta.datasets.spills`)."""
+    name = Path(job.work) / spill_name(job.rank, word)
+    spills.append_spill(name, bucket)
+    scan.spills[word] = str(name)

@@ -68,6 +68,21 @@ class Splits:
         """The sizes asked for (counts), or those fractions give (never a shortfall)."""
         return self.counts if self.counts is not None else self.sizes(pool)
 
+    def method(self) -> str:
+        """How the splits are cut, in words (the manifest's ``split_method``)."""
+        rank = (
+            "by rank (a keyed hash of the seed and the drawing's key_id, or its file and "
+            "position): the lowest-ranked go to test, the next to valid, the next to train"
+        )
+        if self.counts is not None:
+            return f"counts per category, {rank}; a small category fills test, then valid"
+        return (
+            "exact counts from fractions of each category's pool P (its drawings after the "
+            "filters, repeats and --limit): test round(P * test), valid round(P * valid), "
+            "train the rest (round(P * train) when the fractions sum to less than 1), rounding "
+            f"halves up, cut {rank}; the category is read in bounded runs of rank buckets"
+        )
+
     def text(self) -> str:
         """As given on the command line."""
         values = self.counts if self.counts is not None else self.fractions
@@ -95,6 +110,8 @@ def parse_splits(value: Any) -> Splits:
         raise fail("splits", "be three numbers TRAIN,VALID,TEST such as 70000,2500,2500", shown)
     texts = [str(p).strip() for p in parts]
     if all(t.isdigit() for t in texts):
+        if not any(int(t) for t in texts):
+            raise fail("splits", "keep some drawings", shown)
         return Splits(counts=(int(texts[0]), int(texts[1]), int(texts[2])))
     try:
         fractions = tuple(Fraction(t) for t in texts)

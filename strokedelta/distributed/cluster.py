@@ -6,6 +6,7 @@ import contextlib
 import logging
 from collections.abc import Iterator
 
+import dask
 from distributed import Client, LocalCluster
 
 from strokedelta._validation import check_int, fail
@@ -32,15 +33,22 @@ def local_client(
     """
     check_int("n_workers", n_workers, minimum=1)
     check_int("threads_per_worker", threads_per_worker, minimum=1)
-    cluster = LocalCluster(
-        n_workers=n_workers,
-        threads_per_worker=threads_per_worker,
-        processes=processes,
-        dashboard_address="127.0.0.1:0",  # None would still bind port 8787: clashes in parallel
-        # a failed task comes back to the client as its exception (one line in the CLI); the
-        # workers' own "Compute Failed" ERROR log would print its traceback as well
-        silence_logs=logging.CRITICAL,
-    )
+    # distributed spawns its worker processes with MALLOC_TRIM_THRESHOLD_=65536, which also
+    # fixes glibc's mmap threshold at 128 KiB: every array over it is then a fresh mmap whose
+    # pages each chunk faults in again (more system time than the work itself on a build's
+    # chunks). The workers keep this process's allocator settings, as the single engine has.
+    environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
+    environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+        cluster = LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=threads_per_worker,
+            processes=processes,
+            dashboard_address="127.0.0.1:0",  # None would still bind port 8787: clashes
+            # a failed task comes back to the client as its exception (one line in the CLI);
+            # the workers' own "Compute Failed" ERROR log would print its traceback as well
+            silence_logs=logging.CRITICAL,
+        )
     with cluster, Client(cluster) as client:
         yield client
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import dask.bag as db
 
 from strokedelta._validation import check_choice
-from strokedelta.io import convert_drawings, output_paths
+from strokedelta.io import ReadReport, convert_drawings, output_paths
 from strokedelta.limits import ReadLimits
 from strokedelta.sketch import preparation
 
@@ -82,6 +82,7 @@ def convert_many(
     errors: str = "raise",
     merge_splits: bool = False,
     limits: ReadLimits | None = None,
+    report: ReadReport | None = None,
     client: Client | None = None,
 ) -> list[tuple[Path, int, int]]:
     """:func:`convert_files` with every option of :func:`strokedelta.io.convert_drawings`.
@@ -89,7 +90,9 @@ def convert_many(
     Each task converts one file with :func:`strokedelta.io.convert_drawings` (the same call as
     the single-file command), transformed by :func:`strokedelta.sketch.prepare_drawings` when
     ``simplify``, ``min_len`` or ``max_len`` is given, so every output is byte for byte what
-    converting the file alone gives, on any engine.
+    converting the file alone gives, on any engine. With ``errors="skip"`` each task records
+    what it skipped in its own :class:`~strokedelta.io.ReadReport`; they are merged into
+    ``report`` in the order of ``inputs``, so ``report`` ends as the single engine's.
 
     Returns
     -------
@@ -122,10 +125,16 @@ def convert_many(
     jobs = db.from_sequence(list(zip(map(str, inputs), map(str, targets))), partition_size=1)
     done = jobs.map(_convert_one, options=options)
     written = done.compute(scheduler=client if client is not None else "threads")
-    return [(Path(p), n, k) for p, n, k in written]
+    for *_, part in written:
+        if report is not None:
+            report.merge(part)
+    return [(Path(p), n, k) for p, n, k, _ in written]
 
 
-def _convert_one(job: tuple[str, str], *, options: dict[str, Any]) -> tuple[str, int, int]:
+def _convert_one(
+    job: tuple[str, str], *, options: dict[str, Any]
+) -> tuple[str, int, int, ReadReport]:
     source, target = job
-    count, points = convert_drawings(source, target, **options)
-    return target, count, points
+    report = ReadReport()
+    count, points = convert_drawings(source, target, report=report, **options)
+    return target, count, points, report

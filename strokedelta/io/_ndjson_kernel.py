@@ -21,7 +21,15 @@ import numpy as np
 
 from strokedelta.io._ndjson_lines import STRING_COLUMNS
 
-__all__ = ["FIELDS", "SPLIT_FIELD", "byte_counts", "scan_chunk"]
+__all__ = [
+    "FIELDS",
+    "SMALL_COORDINATE",
+    "SPLIT_FIELD",
+    "byte_counts",
+    "gather_spans",
+    "scan_chunk",
+    "stroke3_int32",
+]
 
 #: String fields whose spans are recorded, in column order (``split``: strokedelta's own field,
 #: the drawing's train / valid / test split); then recognized and drawing.
@@ -443,3 +451,50 @@ def scan_chunk(
         points,
         floats,
     )
+
+
+#: Coordinates below this size (in absolute value) give int32 coordinates and deltas.
+SMALL_COORDINATE = 1 << 30
+
+
+@numba.njit(cache=True, nogil=True)
+def stroke3_int32(
+    coords: np.ndarray, stroke_offsets: np.ndarray, point_offsets: np.ndarray, out: np.ndarray
+) -> bool:
+    """Absolute integer ``x, y`` (rows 0 and 1 of ``coords``) to int32 stroke-3 rows in ``out``
+    (first point of a drawing absolute, then deltas; pen 1 on each stroke's last point), as
+    :meth:`FlatPolylines.to_stroke3` gives them; False (``out`` unfinished) when a coordinate
+    is not below :data:`SMALL_COORDINATE`, where that path's dtype rules decide."""
+    for d in range(point_offsets.shape[0] - 1):
+        px = 0
+        py = 0
+        for i in range(point_offsets[d], point_offsets[d + 1]):
+            x = coords[0, i]
+            y = coords[1, i]
+            if (
+                x >= SMALL_COORDINATE
+                or x <= -SMALL_COORDINATE
+                or y >= SMALL_COORDINATE
+                or y <= -SMALL_COORDINATE
+            ):
+                return False
+            out[i, 0] = x - px
+            out[i, 1] = y - py
+            out[i, 2] = 0
+            px = x
+            py = y
+    for k in range(1, stroke_offsets.shape[0]):
+        out[stroke_offsets[k] - 1, 2] = 1
+    return True
+
+
+@numba.njit(cache=True, nogil=True)
+def gather_spans(
+    buf: np.ndarray, starts: np.ndarray, lengths: np.ndarray, offsets: np.ndarray, out: np.ndarray
+) -> None:
+    """Copy the byte spans ``buf[starts[r]:starts[r] + lengths[r]]`` to ``out[offsets[r]:]``."""
+    for r in range(starts.shape[0]):
+        start = starts[r]
+        at = offsets[r]
+        for k in range(lengths[r]):
+            out[at + k] = buf[start + k]

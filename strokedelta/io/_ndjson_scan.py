@@ -17,10 +17,17 @@ import numpy as np
 import pandas as pd
 
 from strokedelta.io._ndjson_build import SAFE_INT, ChunkState, build_drawings
-from strokedelta.io._ndjson_kernel import OK, SPLIT_FIELD, byte_counts, scan_chunk
+from strokedelta.io._ndjson_kernel import (
+    OK,
+    SPLIT_FIELD,
+    byte_counts,
+    gather_spans,
+    scan_chunk,
+    stroke3_int32,
+)
 from strokedelta.io._ndjson_lines import STRING_COLUMNS
 from strokedelta.limits import ReadLimits
-from strokedelta.ragged import offsets_from_lengths
+from strokedelta.ragged import Ragged, offsets_from_lengths
 from strokedelta.sketch.drawings import META_COLUMNS, SPLITS, Drawings
 from strokedelta.sketch.formats import FlatPolylines
 
@@ -93,9 +100,17 @@ def parse_compiled(
             return None
         time = t.astype(np.int64)
     state.width = width
-    flat = FlatPolylines(np.ascontiguousarray(xy), time, stroke_offsets, row_offsets)
     meta = _meta(buf, spans[:rows], escaped[:rows], recognized[:rows])
-    return None if meta is None else build_drawings(flat, meta)
+    if meta is None:
+        return None
+    if width == 2 and not floats:  # simplified drawings: one compiled pass to int32 stroke-3
+        point_offsets = stroke_offsets[row_offsets]
+        values = np.empty((points, 3), dtype=np.int32)
+        if stroke3_int32(coords, stroke_offsets, point_offsets, values):
+            # valid by construction, as build_drawings' result (tests compare the two)
+            return Drawings._trusted(Ragged(values, point_offsets), meta, None, {})
+    flat = FlatPolylines(np.ascontiguousarray(xy), time, stroke_offsets, row_offsets)
+    return build_drawings(flat, meta)
 
 
 def _meta(
@@ -163,14 +178,16 @@ def _span_strings(buf: np.ndarray, spans: np.ndarray, escaped: np.ndarray) -> pd
     import pyarrow as pa
 
     present = spans[:, 0] >= 0
-    length = np.where(present, spans[:, 1] - spans[:, 0], 0)
+    starts = np.ascontiguousarray(spans[:, 0])
+    length = np.where(present, spans[:, 1] - starts, 0)
     offsets = offsets_from_lengths(length)
-    gather = np.repeat(spans[:, 0] - offsets[:-1], length) + np.arange(offsets[-1])
+    text = np.empty(int(offsets[-1]), dtype=np.uint8)
+    gather_spans(buf, starts, length, offsets, text)
     validity = None if present.all() else pa.py_buffer(np.packbits(present, bitorder="little"))
     array = pa.LargeStringArray.from_buffers(
         len(spans),
         pa.py_buffer(offsets),
-        pa.py_buffer(buf[gather].tobytes()),
+        pa.py_buffer(text),
         validity,
         int((~present).sum()),
     )

@@ -54,7 +54,7 @@ from strokedelta.io._parquet_checks import (
     strokes_of,
 )
 from strokedelta.io.read_report import ReadReport, check_errors, raise_or_record
-from strokedelta.io.registry import DrawingsFormat, register
+from strokedelta.io.registry import DrawingsFormat, refuse_empty_drawings, register
 from strokedelta.limits import DEFAULT_LIMITS, ReadLimits
 from strokedelta.ragged import Ragged
 from strokedelta.sketch.drawings import Drawings
@@ -115,6 +115,7 @@ class ParquetWriter:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
+        refuse_empty_drawings(drawings, "Parquet", start=self.count)
         table = _to_table(drawings)
         if self._writer is None:
             # zstd without dictionaries on the number columns: smaller and faster than the

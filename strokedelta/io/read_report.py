@@ -68,6 +68,26 @@ class ReadReport:
         if len(self.examples) < KEEP_EXAMPLES:
             self.examples.append(error)
 
+    def merge(self, other: ReadReport) -> None:
+        """Add the records of ``other`` (a report of a later file), as if recorded here.
+
+        Merging the reports of files in their order gives the report that reading the files
+        one after the other into one report gives (a Dask task's report is merged this way).
+
+        Examples
+        --------
+        >>> one, two = ReadReport(), ReadReport()
+        >>> two.add(FormatError("stroke 0 has no points", path="b.ndjson", line=1))
+        >>> one.merge(two)
+        >>> one.skipped, one.summary() == two.summary()
+        (1, True)
+        """
+        self.skipped += other.skipped
+        self.reasons.update(other.reasons)
+        for reason, where in other.first_at.items():
+            self.first_at.setdefault(reason, where)
+        self.examples += other.examples[: max(0, KEEP_EXAMPLES - len(self.examples))]
+
     def summary(self, top: int = 5) -> str:
         """One line: ``skipped N drawings: COUNT x REASON (first: WHERE); ...``."""
         if not self.skipped:

@@ -21,6 +21,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+import numpy as np
+import pandas as pd
+
 from strokedelta._files import suffix_of
 from strokedelta.exceptions import FormatError, ValidationError
 from strokedelta.sketch import Drawings
@@ -31,6 +34,7 @@ __all__ = [
     "format_for",
     "formats",
     "in_chunks",
+    "refuse_empty_drawings",
     "register",
     "suffixes",
 ]
@@ -198,3 +202,39 @@ def in_chunks(items: _Items, size: int) -> Iterator[_Items]:
         return
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def refuse_empty_drawings(drawings: Drawings, fmt: str, *, start: int = 0) -> None:
+    """Refuse a drawing without points: every reader refuses (or skips) one, so no writer
+    writes one (a Sketch-RNN ``.npz`` entry of shape ``(0, 3)`` breaks magenta's loader).
+
+    ``start`` is the index in the output of the first of ``drawings`` (a streaming writer's
+    count so far); the error names the first empty drawing by that index and its ``key_id``.
+
+    Raises
+    ------
+    ValidationError
+        A drawing has no points.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from strokedelta.ragged import Ragged
+    >>> d = Drawings(Ragged(np.array([[1, 2, 1]]), [0, 1, 1]), pd.DataFrame({"key_id": ["7", "8"]}))
+    >>> refuse_empty_drawings(d, "npz", start=10)
+    Traceback (most recent call last):
+    ...
+    strokedelta.exceptions.ValidationError: cannot write drawing 11 (key_id 8) as npz: it has no
+        points (filter empty drawings out first)
+    """
+    empty = drawings.strokes.lengths == 0
+    if not empty.any():
+        return
+    at = int(np.argmax(empty))
+    key = ""
+    if "key_id" in drawings.meta.columns and not pd.isna(drawings.meta["key_id"].iloc[at]):
+        key = f" (key_id {drawings.meta['key_id'].iloc[at]})"
+    raise ValidationError(
+        f"cannot write drawing {start + at}{key} as {fmt}: it has no points "
+        "(filter empty drawings out first)"
+    )

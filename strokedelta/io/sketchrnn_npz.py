@@ -47,7 +47,7 @@ from strokedelta.exceptions import FormatError, ValidationError
 from strokedelta.io._npz_pickle import ALLOWED_GLOBALS, SafeUnpickler
 from strokedelta.io._npz_zip import open_npz, read_split
 from strokedelta.io.read_report import ReadReport, check_errors, raise_or_record
-from strokedelta.io.registry import DrawingsFormat, in_chunks, register
+from strokedelta.io.registry import DrawingsFormat, in_chunks, refuse_empty_drawings, register
 from strokedelta.limits import DEFAULT_LIMITS, ReadLimits
 from strokedelta.ragged import Ragged, offsets_from_lengths
 from strokedelta.sketch.drawings import SPLITS, Drawings, check_split_labels
@@ -305,6 +305,7 @@ class NpzWriter:
 
     def write(self, drawings: Drawings) -> None:
         """Add one batch (written on close)."""
+        refuse_empty_drawings(drawings, "a Sketch-RNN .npz", start=self.count)
         _element_dtype(drawings.strokes.values)
         if "split" in drawings.meta.columns:
             check_split_labels(drawings.meta["split"], allow_missing=False)

@@ -1,71 +1,92 @@
-"""The CPU training epoch as one compiled loop: seeded row order and the minibatch steps.
+"""The CPU training epoch: seeded row order and the minibatch steps, compiled or in numpy.
 
 On the CPU the minibatch steps of a linear least-squares model are tiny (a block of ``batch``
 rows of ``p + q`` columns), so a step written as a handful of torch ops spends most of its time
 in per-op overhead. :func:`run_epoch` runs a whole epoch in one serial numba kernel: it reads
-the rows in the epoch's order straight from the packed ``[x | y]`` array (prefetching the rows
-it will need, so there is no separate gather), computes each minibatch's residuals and
-closed-form gradient, and applies the SGD or Adam update of
-:mod:`~strokedelta.models._optimizers` (the same formulas, in float64). The order of an epoch
-is a Fisher-Yates shuffle of the rows driven by a SplitMix64 stream from one seed
-(:func:`shuffled_order`): every row once per epoch, in minibatches that differ every epoch,
-as ``torch.randperm`` gives (scripts/bench.py times the epoch).
+the rows in the epoch's order from the packed ``[x | y]`` array, computes each minibatch's
+residuals and closed-form gradient, and applies the SGD or Adam update of
+:mod:`~strokedelta.models._optimizers` (the same formulas, in float64). A run too small to
+repay loading the kernel (:data:`NUMPY_WORK`, while such runs add up to less than
+:data:`NUMPY_BUDGET`) takes :func:`numpy_epoch`, the same steps as numpy operations per
+minibatch (equal to the kernel's results up to float64 rounding).
+
+The order of an epoch (:func:`epoch_order`) is a uniformly random permutation drawn from the
+run's numpy ``Generator``: ``rng.permutation(n)`` for a few thousand rows; a compiled
+Fisher-Yates for rows that fit in the last-level cache (the kernel prefetches the rows it will
+read); beyond, the bucket shuffle of :mod:`~strokedelta.models._buckets`, whose rows are first
+copied bucket by bucket (:func:`epoch_rows`), so the kernel's random reads stay inside a bucket
+that fits in a core's cache: every row once per epoch, in minibatches that differ every epoch
+(scripts/bench.py times the epoch).
 
 Examples
 --------
->>> order = shuffled_order(5, seed=1)
->>> sorted(order.tolist()), order.tolist() == shuffled_order(5, seed=1).tolist()
+>>> rng = np.random.default_rng(1)
+>>> order = epoch_order(5, rng)
+>>> sorted(order.tolist()), order.tolist() == epoch_order(5, np.random.default_rng(1)).tolist()
 ([0, 1, 2, 3, 4], True)
 """
 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any
 
-import numba
 import numpy as np
-import torch
 
-from strokedelta._kernels import PREFETCH_AHEAD, array_type, jit_kernel, prefetch
+from strokedelta import _kernels
+from strokedelta._kernels import PREFETCH_AHEAD, array_type, jit_kernel
+from strokedelta.models._buckets import (
+    BUCKET_ROWS,
+    BucketShuffle,
+    bucketed_rows,
+    cached_shuffle,
+    shuffle_order,
+)
 from strokedelta.models._optimizers import ADAM_BETAS, ADAM_EPS
 
-__all__ = ["EpochState", "epoch_order", "learning_rates", "run_epoch", "shuffled_order"]
+if TYPE_CHECKING:
+    #: Bound when the first kernel here compiles: the numba intrinsic of strokedelta._kernels.
+    prefetch: Any
+
+__all__ = [
+    "NUMPY_BUDGET",
+    "NUMPY_WORK",
+    "EpochState",
+    "epoch_order",
+    "epoch_rows",
+    "learning_rates",
+    "numpy_epoch",
+    "run_epoch",
+    "use_kernel",
+]
 
 _BETA1, _BETA2 = ADAM_BETAS
+#: A run visiting at most this many values (rows x columns x epochs) while the epoch kernel is
+#: not loaded runs in numpy: loading numba's compiled code costs more than that work ...
+NUMPY_WORK = 1 << 23
+#: ... until the runs left to numpy in this process add up to this many values (a process
+#: that trains again and again then loads the kernel).
+NUMPY_BUDGET = 1 << 23
+_numpy_done = [0]
 
 
-@jit_kernel(i8=numba.void(array_type(np.int64), numba.uint64))
-def _shuffle(order, seed):  # pragma: no cover - compiled
-    state = seed
-    n = order.shape[0]
-    for i in range(n):
-        order[i] = i
-    for i in range(n - 1, 0, -1):
-        state += np.uint64(0x9E3779B97F4A7C15)  # SplitMix64
-        z = state
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        z = z ^ (z >> np.uint64(31))
-        j = np.int64((z >> np.uint64(11)) * np.float64(i + 1) * (1.0 / 9007199254740992.0))
-        swap = order[i]
-        order[i] = order[j]
-        order[j] = swap
+def epoch_order(n: int, rng: np.random.Generator, row_bytes: int = 0) -> np.ndarray:
+    """The row order of one epoch (int64) of ``n`` rows of ``row_bytes`` bytes, drawn from
+    ``rng`` (the module docstring)."""
+    return shuffle_order(cached_shuffle(n, rng, row_bytes))
 
 
-def shuffled_order(n: int, seed: int) -> np.ndarray:
-    """A seeded random permutation of ``range(n)`` (int64), the row order of one epoch."""
-    order = np.empty(n, dtype=np.int64)
-    if n > 1:
-        _shuffle["i8"](order, np.uint64(seed % 2**64))
-    else:
-        order[:] = np.arange(n)
-    return order
-
-
-def epoch_order(n: int, gen: torch.Generator) -> np.ndarray:
-    """The row order of one epoch: :func:`shuffled_order` seeded by
-    one draw from ``gen`` (the run's seeded generator)."""
-    return shuffled_order(n, int(torch.randint(0, 2**62, (1,), generator=gen)))
+def epoch_rows(
+    rows: np.ndarray, rng: np.random.Generator, buf: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(source, order)`` of one shuffled epoch, ``source[order]`` being
+    ``rows[epoch_order(n, rng, row_bytes)]``: the rows themselves and the permutation when
+    they fit in the cache, else the rows copied bucket by bucket into ``buf`` and the places
+    in that copy."""
+    plan: BucketShuffle = cached_shuffle(rows.shape[0], rng, rows.strides[0])
+    if plan.labels is None:
+        return rows, plan.positions
+    return bucketed_rows(rows, plan, buf), plan.positions
 
 
 def learning_rates(lr: float, schedule: str, start: int, count: int, total: int) -> np.ndarray:
@@ -81,12 +102,12 @@ def learning_rates(lr: float, schedule: str, start: int, count: int, total: int)
     return lr * (1.0 - np.arange(start, start + count, dtype=np.float64) / total)
 
 
-_F8 = array_type(np.float64)
-_F8_2D = array_type(np.float64, 2)
+def _epoch_signature() -> Any:
+    import numba  # here: numba loads when the kernel first compiles
 
-
-@jit_kernel(
-    f4=numba.void(
+    globals()["prefetch"] = _kernels.prefetch  # made with numba, for the kernel below
+    f8, f8_2d = array_type(np.float64), array_type(np.float64, 2)
+    return numba.void(
         array_type(np.float32, 2, readonly=True),
         array_type(np.int64, readonly=True),
         numba.int64,
@@ -95,14 +116,16 @@ _F8_2D = array_type(np.float64, 2)
         numba.boolean,
         array_type(np.float64, readonly=True),
         array_type(np.float64, readonly=True),
-        _F8_2D,
-        _F8_2D,
-        _F8_2D,
-        _F8_2D,
+        f8_2d,
+        f8_2d,
+        f8_2d,
+        f8_2d,
         numba.int64,
-        _F8,
+        f8,
     )
-)
+
+
+@jit_kernel(f4=_epoch_signature)
 def _epoch(
     rows, order, p, batch, bias, adam, inv, rates, state, grad, m, v, t0, losses
 ):  # pragma: no cover - compiled
@@ -126,7 +149,7 @@ def _epoch(
             if shuffled:
                 a = order[i]
                 if i + PREFETCH_AHEAD < n:
-                    prefetch(rows, order[i + PREFETCH_AHEAD])  # type: ignore[call-arg]
+                    prefetch(rows, order[i + PREFETCH_AHEAD])  # noqa: F821
             for k in range(q):
                 r = state[p + q, k] - rows[a, p + k] * inv[p + k]
                 for j in range(p):
@@ -173,6 +196,19 @@ class EpochState:
         self.steps = 0
 
 
+def use_kernel(n_values: int, n_rows: int) -> bool:
+    """Whether a run visiting ``n_values`` values should use the compiled epoch: when it is
+    loaded already, when the run is larger than :data:`NUMPY_WORK` or has ``2 * BUCKET_ROWS``
+    rows or more (their orders are compiled), or once the runs left to numpy add up to
+    :data:`NUMPY_BUDGET`."""
+    if _epoch.loaded("f4") or n_values > NUMPY_WORK or n_rows >= 2 * BUCKET_ROWS:
+        return True
+    if _numpy_done[0] > NUMPY_BUDGET:
+        return True
+    _numpy_done[0] += n_values
+    return False
+
+
 def run_epoch(
     rows: np.ndarray,
     order: np.ndarray | None,
@@ -204,3 +240,65 @@ def run_epoch(
     )
     run.steps += len(rates)
     return losses
+
+
+def numpy_epoch(
+    scaled: np.ndarray,
+    order: np.ndarray | None,
+    p: int,
+    batch: int,
+    bias: bool,
+    rates: np.ndarray,
+    run: EpochState,
+) -> np.ndarray:
+    """:func:`run_epoch` as numpy operations per minibatch, on the float64 rows already
+    multiplied by ``inv`` (``scaled``, made once per run): the same steps, equal to the
+    kernel's up to float64 rounding."""
+    losses = np.empty(len(rates))
+    with np.errstate(over="ignore", invalid="ignore"):  # divergence: the loop reports it
+        _numpy_steps(scaled, order, p, batch, bias, rates, run, losses)
+    run.steps += len(rates)
+    return losses
+
+
+def _numpy_steps(
+    scaled: np.ndarray,
+    order: np.ndarray | None,
+    p: int,
+    batch: int,
+    bias: bool,
+    rates: np.ndarray,
+    run: EpochState,
+    losses: np.ndarray,
+) -> None:
+    n, q = scaled.shape[0], scaled.shape[1] - p
+    # [W; b] of the state, gradient and moments as views: W rows 0..p-1, b row p + q
+    parts = [(a[:p], a[p + q : p + q + 1]) for a in (run.state, run.grad, run.m, run.v)]
+    (weight, offset), (grad_w, grad_b), (m_w, m_b), (v_w, v_b) = parts
+    for s, rate in enumerate(rates.tolist()):
+        start, stop = s * batch, min(n, (s + 1) * batch)
+        block = scaled[start:stop] if order is None else scaled[order[start:stop]]
+        x = block[:, :p]
+        r = x @ weight
+        r += offset
+        r -= block[:, p:]
+        flat = r.ravel()
+        losses[s] = float(flat @ flat)
+        scale = 2.0 / ((stop - start) * q)
+        np.multiply(x.T @ r, scale, out=grad_w)
+        if bias:
+            np.multiply(r.sum(axis=0, keepdims=True), scale, out=grad_b)
+        else:
+            grad_b[...] = 0.0
+        if not run.adam:
+            weight -= rate * grad_w
+            offset -= rate * grad_b
+            continue
+        t = run.steps + s + 1  # run.steps counts the earlier epochs' steps
+        correction2 = math.sqrt(1.0 - _BETA2**t)
+        step = rate * correction2 / (1.0 - _BETA1**t)
+        for param, g, m, v in ((weight, grad_w, m_w, v_w), (offset, grad_b, m_b, v_b)):
+            m += (1.0 - _BETA1) * (g - m)
+            v *= _BETA2
+            v += (1.0 - _BETA2) * g * g
+            param -= step * m / (np.sqrt(v) + ADAM_EPS * correction2)

@@ -24,10 +24,12 @@ Examples
 from __future__ import annotations
 
 import math
-
-import torch
+from typing import TYPE_CHECKING
 
 from strokedelta._validation import check_choice
+
+if TYPE_CHECKING:  # the updates are tensor methods: importing this module needs no torch
+    import torch
 
 __all__ = ["ADAM_BETAS", "ADAM_EPS", "OPTIMIZERS", "Adam", "Sgd", "make_optimizer"]
 
@@ -55,8 +57,8 @@ class Adam:
 
     def __init__(self, param: torch.Tensor) -> None:
         self.param = param
-        self.m = torch.zeros_like(param)
-        self.v = torch.zeros_like(param)
+        self.m = param.new_zeros(param.shape)
+        self.v = param.new_zeros(param.shape)
         self.steps = 0
 
     def step(self, grad: torch.Tensor, rate: float) -> None:
@@ -75,6 +77,7 @@ def make_optimizer(name: str, param: torch.Tensor) -> Sgd | Adam:
 
     Examples
     --------
+    >>> import torch
     >>> type(make_optimizer("sgd", torch.zeros(1))).__name__
     'Sgd'
     """

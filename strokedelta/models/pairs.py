@@ -9,7 +9,12 @@ Two pairings, both shift invariant (a constant added to every row cancels in a d
 - ``"random"``: rows shuffled within each group (seeded), then consecutive differences of that
   shuffled order: the scheme of the original notebook (shuffle, then difference). Pairs span
   the whole spread of the group, so the slope is estimated about as well as least squares on
-  the levels (within ~1% RMSE measured), and the pairs come out in random order.
+  the levels (within ~1% RMSE measured), and the pairs come out in random order. Without
+  groups, from ``2 * BUCKET_ROWS`` rows on, the shuffle is the bucket shuffle of
+  :mod:`~strokedelta.models._buckets` (a uniformly random permutation too, whose data
+  movement is sequential, so the time per row does not grow with the rows): the rows are
+  copied bucket by bucket and differenced bucket by bucket, threaded; below that, and with
+  groups, ``rng.permutation``.
 
 A group of ``m`` rows gives ``m - 1`` pairs. The gather and the difference run in one fused
 numba pass over the flat arrays in float64 (no Python loop per row or per group), in fixed chunks
@@ -29,22 +34,20 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import numba
 import numpy as np
 import pandas as pd
 
-from strokedelta._kernels import (
-    PREFETCH_AHEAD,
-    array_type,
-    jit_kernel,
-    prefetch,
-    run_chunks,
-    threads_for,
-)
+from strokedelta import _kernels
+from strokedelta._kernels import PREFETCH_AHEAD, array_type, jit_kernel, run_chunks, threads_for
 from strokedelta._validation import check_choice, fail
+from strokedelta.models._buckets import bucket_shuffle, bucketed_pairs, n_buckets, shuffle_order
 from strokedelta.ragged import group_order
+
+if TYPE_CHECKING:
+    #: Bound when the first kernel here compiles: the numba intrinsic of strokedelta._kernels.
+    prefetch: Any
 
 __all__ = ["PAIRINGS", "PackedPairs", "delta_pairs", "packed_pairs", "pair_order"]
 
@@ -53,6 +56,9 @@ _CHUNK = 16384
 
 
 def _pair_signature(dtype: Any) -> Any:
+    import numba  # here: numba loads when the kernel first compiles
+
+    globals()["prefetch"] = _kernels.prefetch  # made with numba, for the kernel below
     rows = array_type(np.float64, 2, readonly=True)
     index = array_type(np.int64, readonly=True)
     return numba.void(
@@ -67,7 +73,7 @@ def _pair_signature(dtype: Any) -> Any:
     )
 
 
-@jit_kernel(f4=_pair_signature(np.float32), f8=_pair_signature(np.float64))
+@jit_kernel(f4=lambda: _pair_signature(np.float32), f8=lambda: _pair_signature(np.float64))
 def _pair_kernel(x, y, order, offsets, out, stats, c0, c1):  # pragma: no cover - compiled
     """Differences of neighbours in ``order`` within (non-empty) groups, chunks ``c0 .. c1 - 1``.
 
@@ -89,8 +95,8 @@ def _pair_kernel(x, y, order, offsets, out, stats, c0, c1):  # pragma: no cover 
         for i in range(start, stop):
             if i + PREFETCH_AHEAD < n:
                 ahead = order[i + PREFETCH_AHEAD]
-                prefetch(x, ahead)  # type: ignore[call-arg]
-                prefetch(y, ahead)
+                prefetch(x, ahead)  # noqa: F821
+                prefetch(y, ahead)  # noqa: F821
             while end <= i:
                 g += 1
                 end = offsets[g + 1]
@@ -210,9 +216,9 @@ def pair_order(
         order, offsets, _ = group_order(keys)
         return order.astype(np.int64, copy=False), offsets
     rng = np.random.default_rng(random_state)
-    shuffled = rng.permutation(n).astype(np.int64, copy=False)
     if groups is None:
-        return shuffled, np.array([0, n], dtype=np.int64)
+        return shuffle_order(bucket_shuffle(n, rng)), np.array([0, n], dtype=np.int64)
+    shuffled = rng.permutation(n).astype(np.int64, copy=False)
     codes, _ = pd.factorize(keys[shuffled], sort=False, use_na_sentinel=False)
     by_group = np.argsort(codes, kind="stable")
     counts = np.bincount(codes, minlength=int(codes.max()) + 1 if n else 0)
@@ -297,6 +303,16 @@ def packed_pairs(
     if x.ndim != 2 or y.ndim != 2 or x.shape[0] != y.shape[0]:
         raise fail("x and y", "be 2-D with the same number of rows", f"{x.shape} and {y.shape}")
     n = x.shape[0]
+    if groups is None and pairing == "random" and n_buckets(n) > 1:
+        out = np.empty((n - 1, x.shape[1] + y.shape[1]), dtype=dtype)
+        plan = bucket_shuffle(n, np.random.default_rng(random_state))
+        if out.dtype in (np.float32, np.float64):
+            squares, sums = bucketed_pairs(x, y, plan, out)
+        else:  # other dtypes: the float64 differences, rounded once
+            wide = np.empty(out.shape)
+            squares, sums = bucketed_pairs(x, y, plan, wide)
+            out[...] = wide
+        return PackedPairs(out, x.shape[1], squares, sums / n)
     order, offsets = pair_order(n, groups, pairing=pairing, random_state=random_state)
     n_groups = int(np.count_nonzero(np.diff(offsets)))
     width = x.shape[1] + y.shape[1]

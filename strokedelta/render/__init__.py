@@ -28,16 +28,10 @@ Examples
 ('two.svg', 3)
 """
 
+from typing import TYPE_CHECKING
+
+from strokedelta._lazy import lazy_attributes
 from strokedelta.render._picture import ACCENT, CELL, GRID_LINE, INK, parse_grid
-from strokedelta.render.figures import (
-    LossCurve,
-    Rollout,
-    plot_drift,
-    plot_loss_curves,
-    plot_rollouts,
-    plot_shift_heatmap,
-    plot_sketch_shift,
-)
 from strokedelta.render.files import (
     PICTURE_FORMATS,
     picture_format,
@@ -46,8 +40,41 @@ from strokedelta.render.files import (
     save_picture,
 )
 from strokedelta.render.png import save_png
-from strokedelta.render.raster import Rasterizer, rasterize, rasterize_file
 from strokedelta.render.svg import drawing_svg, grid_svg, save_svg
+
+if TYPE_CHECKING:  # what type checkers see; at run time __getattr__ imports these
+    from strokedelta.render.figures import (
+        LossCurve,
+        Rollout,
+        plot_drift,
+        plot_loss_curves,
+        plot_rollouts,
+        plot_shift_heatmap,
+        plot_sketch_shift,
+    )
+    from strokedelta.render.raster import Rasterizer, rasterize, rasterize_file
+
+#: Names imported on first use: the experiment figures and the rasterizer (cairo, tqdm), which
+#: drawing a file as SVG or PNG does not need.
+_LAZY = {
+    **dict.fromkeys(
+        [
+            "LossCurve",
+            "Rollout",
+            "plot_drift",
+            "plot_loss_curves",
+            "plot_rollouts",
+            "plot_shift_heatmap",
+            "plot_sketch_shift",
+        ],
+        "strokedelta.render.figures",
+    ),
+    **dict.fromkeys(["Rasterizer", "rasterize", "rasterize_file"], "strokedelta.render.raster"),
+}
+
+
+__getattr__, __dir__ = lazy_attributes(globals(), _LAZY)
+
 
 __all__ = [
     "ACCENT",

@@ -2,6 +2,9 @@
 Sketch-RNN preprocessing, augmentation and summary statistics. The torch ``StrokeDataset``
 lives in :mod:`strokedelta.sketch.dataset` (imported on demand, as it needs torch)."""
 
+from typing import TYPE_CHECKING
+
+from strokedelta._lazy import lazy_attributes
 from strokedelta.sketch.augment import drop_points, random_scale
 from strokedelta.sketch.drawings import META_COLUMNS, SPLITS, Drawings
 from strokedelta.sketch.formats import (
@@ -15,7 +18,6 @@ from strokedelta.sketch.formats import (
     stroke5_to_stroke3_batch,
 )
 from strokedelta.sketch.moments import DeltaMoments
-from strokedelta.sketch.polyline import rdp, rdp_mask, resample
 from strokedelta.sketch.preprocess import (
     clamp_offsets,
     denormalize,
@@ -25,7 +27,6 @@ from strokedelta.sketch.preprocess import (
     preparation,
     prepare_drawings,
 )
-from strokedelta.sketch.simplify import simplify_drawings, simplify_polylines
 from strokedelta.sketch.stats import (
     DrawingsSummary,
     describe_drawings,
@@ -36,15 +37,21 @@ from strokedelta.sketch.stats import (
     summarize_groups,
 )
 
+if TYPE_CHECKING:  # what type checkers see; at run time __getattr__ imports these
+    from strokedelta.sketch.polyline import rdp, rdp_mask, resample
+    from strokedelta.sketch.scaler import ScaleNormalizer
+    from strokedelta.sketch.simplify import simplify_drawings, simplify_polylines
 
-def __getattr__(name: str) -> object:
-    """``ScaleNormalizer`` on first use: it imports scikit-learn (seconds of start-up)."""
-    if name == "ScaleNormalizer":
-        from strokedelta.sketch.scaler import ScaleNormalizer  # lazy: scikit-learn is slow
+#: Names imported on first use: scikit-learn (``ScaleNormalizer``) and numba (the RDP and
+#: resampling kernels) take seconds to import, and reading or summarising drawings needs neither.
+_LAZY = {
+    "ScaleNormalizer": "strokedelta.sketch.scaler",
+    **dict.fromkeys(["rdp", "rdp_mask", "resample"], "strokedelta.sketch.polyline"),
+    **dict.fromkeys(["simplify_drawings", "simplify_polylines"], "strokedelta.sketch.simplify"),
+}
 
-        globals()[name] = ScaleNormalizer
-        return ScaleNormalizer
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+__getattr__, __dir__ = lazy_attributes(globals(), _LAZY)
 
 
 __all__ = [

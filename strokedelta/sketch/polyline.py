@@ -186,12 +186,14 @@ def resample(points: Any, spacing: float = 1.0) -> Any:
 # without a square root or division per point. Only when it exceeds epsilon, and a point before
 # the first largest ``q`` comes within 1e-12 of it, does a second pass look for the first point
 # at that distance, dividing only where ``q`` is within 1e-12 of the largest (rounding moves a
-# distance by a few 1e-16, so no point at the largest distance is skipped). Outside the normal
+# distance by a few 1e-16, so no point at the largest distance is skipped). Most spans are not
+# split: when ``max q < epsilon**2 * length**2 * (1 - 1e-12)`` (all normal doubles) no rounding
+# can lift the distance above epsilon, and neither square root is taken. Outside the normal
 # range of doubles (overflow, underflow) the plain loop decides.
 _TINY = 2.2250738585072014e-308  # the smallest normal double
 _LARGEST = float(np.finfo(np.float64).max)
 _F8 = np.dtype(np.float64)
-_ROW_STRIDES = (16, 8)
+_NDARRAY = np.ndarray
 
 
 @numba.njit(nogil=True, error_model="numpy")
@@ -212,30 +214,52 @@ def _split(points, first, last, epsilon):  # pragma: no cover - compiled
     dx = points[last, 0] - ax
     dy = points[last, 1] - ay
     same = dx == 0.0 and dy == 0.0
-    length = 1.0 if same else np.sqrt(dx * dx + dy * dy)
+    inner = points[first + 1 : last]  # a slice: indices from 0, no wrap-around per point
     top = 0.0
     below = 0.0  # the largest q before the first point at ``top``
-    at = -1
-    for i in range(first + 1, last):
-        q = _squared(points, first, i, ax, ay, dx, dy, same)
-        if q > top:
-            below = top
-            top = q
-            at = i
+    at = -1  # that point, counted from ``first + 1``
+    if same:
+        for k in range(inner.shape[0]):
+            rx = ax - inner[k, 0]
+            ry = ay - inner[k, 1]
+            q = rx * rx + ry * ry
+            if q > top:
+                below = top
+                top = q
+                at = k
+    else:
+        for k in range(inner.shape[0]):
+            c = dx * (ay - inner[k, 1]) - dy * (ax - inner[k, 0])
+            q = c * c
+            if q > top:
+                below = top
+                top = q
+                at = k
     if top == 0.0:
         return -1  # every distance is 0 (or NaN): nothing is farther than epsilon >= 0
+    squared_length = 1.0 if same else dx * dx + dy * dy
+    bound = epsilon * epsilon * squared_length
+    if (
+        _TINY <= top < np.inf
+        and _TINY <= squared_length < np.inf
+        and epsilon * epsilon >= _TINY
+        and _TINY <= bound < np.inf
+        and top < bound * (1.0 - 1e-12)
+    ):
+        return -1  # sqrt(top) / length <= epsilon whatever the rounding: no square root
+    length = np.sqrt(squared_length)
     farthest = np.sqrt(top) / length
     if not farthest > epsilon:
         return -1
     if _TINY <= top < np.inf and _TINY <= length < np.inf and _TINY <= farthest < np.inf:
         floor = top * (1.0 - 1e-12)
         if below < floor:  # no earlier point can round to the same distance: one pass
-            return at
-        for i in range(first + 1, at):
+            return first + 1 + at
+        for i in range(first + 1, first + 1 + at):
             q = _squared(points, first, i, ax, ay, dx, dy, same)
             if q >= floor and np.sqrt(q) / length == farthest:
                 return i
-        return at
+        return first + 1 + at
     dmax = 0.0
     split = -1
     for i in range(first + 1, last):
@@ -295,39 +319,100 @@ def _rdp_kernel(points, offsets, epsilon, keep, s0, s1):  # pragma: no cover - c
         _simplify(points, offsets[s], offsets[s + 1], epsilon, keep, stack)
 
 
+_EXPONENT = np.uint64(0x7FF0000000000000)
+_EXPONENT_STEP = np.uint64(1 << 52)
+_SIGN = np.uint64(1 << 63)
+
+
 @numba.njit(nogil=True, error_model="numpy")
-def _keep_one(points, epsilon, keep):  # pragma: no cover - compiled
-    """Mark in ``keep`` the points RDP keeps of one polyline; False when one is not finite."""
+def _finite(points):  # pragma: no cover - compiled
+    """Whether every coordinate is finite. C-ordered points: a coordinate's exponent bits plus
+    one carry into the sign bit only when they are all ones (inf, nan), in integer steps that
+    LLVM vectorises; other layouts: one ``isfinite`` per coordinate."""
+    if not points.flags.c_contiguous:
+        for i in range(points.shape[0]):
+            for j in range(points.shape[1]):
+                if not np.isfinite(points[i, j]):
+                    return False
+        return True
+    bits = points.ravel().view(np.uint64)  # a view of C-ordered points
+    carry = np.uint64(0)
+    for i in range(bits.shape[0]):
+        carry |= (bits[i] & _EXPONENT) + _EXPONENT_STEP
+    return (carry & _SIGN) == 0
+
+
+@numba.njit(nogil=True, error_model="numpy")
+def _kept_in_order(points, epsilon, scratch):  # pragma: no cover - compiled
+    """RDP of one polyline of ``n >= 2`` finite points: writes the kept indices, in order, to
+    ``scratch[2 * n :]`` and returns how many (``scratch`` holds ``3 * n``; the first ``2 * n``
+    are the stack of open spans).
+
+    The left span of a split is taken first, so the spans left unsplit come in order along the
+    polyline and the last point of each is the next kept point: no mask, no second pass.
+    """
     n = points.shape[0]
-    for i in range(n):
-        if not (np.isfinite(points[i, 0]) and np.isfinite(points[i, 1])):
-            return False
-    _simplify(points, 0, n, epsilon, keep, np.empty(2 * n + 4, dtype=np.int64))
-    return True
+    scratch[0] = 0
+    scratch[1] = n - 1
+    top = 2
+    kept = 2 * n
+    scratch[kept] = 0
+    kept += 1
+    while top > 0:  # at most n - 1 disjoint spans are open: 2 * n - 2 stack entries
+        top -= 2
+        first = scratch[top]
+        last = scratch[top + 1]
+        split = _split(points, first, last, epsilon) if last - first >= 2 else -1
+        if split < 0:
+            scratch[kept] = last
+            kept += 1
+        else:
+            scratch[top] = split
+            scratch[top + 1] = last
+            scratch[top + 2] = first
+            scratch[top + 3] = split
+            top += 4
+    return kept - 2 * n
 
 
 @jit_kernel(f8=array_type(np.int64)(_POINTS, numba.float64), error_model="numpy")
 def _rdp_one(points, epsilon):  # pragma: no cover - compiled
     """Indices of the points RDP keeps of one polyline; ``[-1]`` when a point is not finite."""
-    keep = np.zeros(points.shape[0], dtype=np.bool_)
-    if not _keep_one(points, epsilon, keep):
+    n = points.shape[0]
+    if not _finite(points):
         return np.full(1, -1, dtype=np.int64)
-    return np.flatnonzero(keep)
+    if n <= 2:
+        return np.arange(n)
+    scratch = np.empty(3 * n, dtype=np.int64)
+    count = _kept_in_order(points, epsilon, scratch)
+    return scratch[2 * n : 2 * n + count].copy()
 
 
-@jit_kernel(f8=array_type(np.float64, 2)(_POINTS, numba.float64), error_model="numpy")
+def _rows_signatures() -> list[Any]:
+    """``_rdp_rows`` takes writable C-ordered points (the common case, an exact match), and any
+    other layout, read-only too (one match each: a read-only C type would make it ambiguous)."""
+    rows = array_type(np.float64, 2)
+    strided = numba.types.Array(numba.float64, 2, "A", readonly=True)
+    return [rows(points, numba.float64) for points in (rows, strided)]
+
+
+@jit_kernel(f8=_rows_signatures, error_model="numpy")
 def _rdp_rows(points, epsilon):  # pragma: no cover - compiled
-    """The points RDP keeps of one polyline of at least one point; none when one is not finite."""
-    keep = np.zeros(points.shape[0], dtype=np.bool_)
-    if not _keep_one(points, epsilon, keep):
-        return np.empty((0, 2), dtype=np.float64)
-    kept = np.empty((np.count_nonzero(keep), 2), dtype=np.float64)
-    j = 0
-    for i in range(points.shape[0]):
-        if keep[i]:
-            kept[j, 0] = points[i, 0]
-            kept[j, 1] = points[i, 1]
-            j += 1
+    """The points RDP keeps of one polyline, in a new array. ValueError when the points are
+    not ``(n, 2)``, one is not finite or epsilon is not in ``[0, largest double]``: the caller
+    then takes the checked path, which says which."""
+    n = points.shape[0]
+    if points.shape[1] != 2 or not 0.0 <= epsilon <= _LARGEST or not _finite(points):
+        raise ValueError("not a finite (n, 2) polyline or not an epsilon >= 0")
+    if n <= 2:
+        return points.copy()
+    scratch = np.empty(3 * n, dtype=np.int64)
+    count = _kept_in_order(points, epsilon, scratch)
+    kept = np.empty((count, 2), dtype=np.float64)
+    for j in range(count):
+        i = scratch[2 * n + j]
+        kept[j, 0] = points[i, 0]
+        kept[j, 1] = points[i, 1]
     return kept
 
 
@@ -538,41 +623,40 @@ def rdp_batch(strokes: Ragged, epsilon: float) -> Ragged:
     return Ragged(values[keep], running[strokes.offsets], strokes.ids)
 
 
-_RDP_ROWS: Any = None  # the compiled ``_rdp_rows`` once loaded, False when it may not be used
-
-
-def _load_rdp_rows() -> Any:
-    """Load ``_rdp_rows`` (False where numpy's norms round differently, :func:`_plain_norms`)."""
+def _load_rdp_rows(points: np.ndarray, epsilon: float) -> np.ndarray:
+    """The first fast call of :func:`rdp`: load ``_rdp_rows`` into ``_RDP_ROWS`` (where numpy's
+    norms round differently, :func:`_plain_norms`, a stand-in that sends every call to the
+    checked path) and run it."""
     global _RDP_ROWS
-    _RDP_ROWS = _rdp_rows["f8"] if _plain_norms() else False
-    return _RDP_ROWS
+    _RDP_ROWS = _rdp_rows["f8"] if _plain_norms() else _checked_path_only
+    return _RDP_ROWS(points, epsilon)
+
+
+def _checked_path_only(points: np.ndarray, epsilon: float) -> np.ndarray:
+    raise ValueError("numpy's norms round differently here: the numpy path decides")
+
+
+_RDP_ROWS: Any = _load_rdp_rows  # the fast path of rdp: the compiled ``_rdp_rows`` once loaded
 
 
 def rdp(points: Any, epsilon: float) -> Any:
     """Ramer-Douglas-Peucker simplification of one polyline ``(n, 2)`` (or a batch).
 
     The same points as the ``rdp`` package's ``rdp(points, epsilon)``; a :class:`Ragged`
-    batch in gives a batch out (:func:`rdp_batch`).
+    batch in gives a batch out (:func:`rdp_batch`). A float64 array (any memory layout) with a
+    float ``epsilon`` takes one compiled call, made for loops over many strokes; other inputs
+    are checked and converted first, and keep their dtype.
 
     Examples
     --------
     >>> rdp(np.array([[0, 0], [1, 1], [2, 2], [3, 3]]), 0.1).tolist()
     [[0, 0], [3, 3]]
     """
-    kernel = _RDP_ROWS if _RDP_ROWS is not None else _load_rdp_rows()
-    if (  # the common case, checked in a few attribute reads: C-ordered float64 (n >= 1, 2)
-        kernel
-        and type(points) is np.ndarray
-        and points.dtype is _F8
-        and points.ndim == 2
-        and points.strides == _ROW_STRIDES
-        and points.shape[1] == 2
-        and type(epsilon) is float
-        and 0.0 <= epsilon <= _LARGEST
-    ):
-        kept = kernel(points, epsilon)
-        if len(kept):
-            return kept
+    if type(points) is _NDARRAY and points.dtype is _F8 and type(epsilon) is float:
+        try:  # one compiled call, which checks the shape, finiteness and epsilon itself
+            return _RDP_ROWS(points, epsilon)
+        except (TypeError, ValueError):  # not 2-D, unaligned, not (n, 2), not finite, bad epsilon:
+            pass  # the checked path below raises the library's error, or takes the input
     if isinstance(points, Ragged):
         return rdp_batch(points, epsilon)
     points, index = _rdp_single(points, epsilon)

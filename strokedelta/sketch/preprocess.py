@@ -44,7 +44,6 @@ from strokedelta._validation import (
 )
 from strokedelta.ragged import Ragged
 from strokedelta.sketch.drawings import Drawings, check_drawings
-from strokedelta.sketch.simplify import simplify_drawings
 
 __all__ = [
     "clamp_offsets",
@@ -106,6 +105,8 @@ def prepare_drawings(
     """
     drawings = check_drawings(drawings)
     if simplify:
+        from strokedelta.sketch.simplify import simplify_drawings  # numba: loaded only to simplify
+
         drawings = simplify_drawings(drawings, epsilon=epsilon)
     if min_len is not None or max_len is not None:
         drawings = filter_length(drawings, min_len=min_len, max_len=max_len)

@@ -1,0 +1,356 @@
+"""A seeded shuffle of many rows that stays in the CPU's caches: random buckets, then a
+shuffle inside each bucket.
+
+A Fisher-Yates shuffle of millions of rows, and reading rows in that order, cost one cache miss
+per row once the rows outgrow the caches, so the time per row grows with the number of rows.
+The bucket shuffle (Rao and Sandelius) gives the same thing, a uniformly random permutation,
+with sequential memory traffic: every row draws one of ``B`` buckets uniformly (``B`` a power
+of two, about :data:`BUCKET_ROWS` rows each), the rows are copied bucket by bucket keeping
+their order inside a bucket (a counting scatter, two sequential passes), and each bucket is
+permuted uniformly; the random reads then stay inside one bucket, which fits in a core's cache.
+Below ``2 * BUCKET_ROWS`` rows there is one bucket, and the order is ``rng.permutation(n)``;
+rows that fit in the last-level cache may instead be read in random order where they are
+(:func:`cached_shuffle`, a compiled Fisher-Yates).
+
+The random numbers come from a numpy ``Generator``: ``rng.integers(0, B, n)`` for the buckets,
+then ``rng.permutation(m)`` for each bucket in turn, so :func:`shuffle_order` gives the same
+permutation in plain numpy (the reference the tests compare the kernels with).
+
+Examples
+--------
+>>> import numpy as np
+>>> plan = bucket_shuffle(5, np.random.default_rng(0))
+>>> shuffle_order(plan).tolist() == np.random.default_rng(0).permutation(5).tolist()
+True
+>>> n_buckets(1_000_000)
+256
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from strokedelta._kernels import array_type, jit_kernel, run_chunks, threads_for
+
+__all__ = [
+    "BUCKET_ROWS",
+    "BucketShuffle",
+    "bucket_shuffle",
+    "bucketed_pairs",
+    "bucketed_rows",
+    "cached_shuffle",
+    "n_buckets",
+    "shuffle_order",
+]
+
+#: Rows per bucket aimed at (4096 rows of 6 float64 columns are 192 KiB).
+BUCKET_ROWS = 4096
+#: At most this many buckets (their labels are uint16).
+MAX_BUCKETS = 1 << 14
+#: Rows per part of the scatter, one part per thread (a multiple of this many rows).
+PART_ROWS = 1 << 14
+#: Rows up to this many bytes are read in random order where they are (:func:`cached_shuffle`):
+#: they stay in the last-level cache, and copying them would cost more than it saves.
+CACHE_BYTES = 1 << 25
+
+
+def n_buckets(n: int) -> int:
+    """Buckets for ``n`` rows: 1 below ``2 * BUCKET_ROWS``, else the power of two nearest
+    ``n / BUCKET_ROWS`` (at most :data:`MAX_BUCKETS`)."""
+    if n < 2 * BUCKET_ROWS:
+        return 1
+    return min(MAX_BUCKETS, 1 << round(math.log2(n / BUCKET_ROWS)))
+
+
+class BucketShuffle(NamedTuple):
+    """A bucket shuffle of ``n`` rows.
+
+    ``labels`` is the bucket of every row (uint16; None for one bucket), ``starts`` the first
+    place of every bucket in the bucketed layout (``(B + 1,)``), and ``positions`` the row of the
+    bucketed layout at each place of the shuffled order (int64, a permutation of ``range(n)``
+    that keeps every bucket's places inside the bucket). ``part_bounds`` cut the rows into
+    parts (one per thread, multiples of :data:`PART_ROWS`) and ``part_counts[t, b]`` counts the
+    rows of part ``t`` in bucket ``b``.
+    """
+
+    labels: np.ndarray | None
+    starts: np.ndarray
+    positions: np.ndarray
+    part_bounds: np.ndarray | None = None
+    part_counts: np.ndarray | None = None
+
+    @property
+    def n_buckets(self) -> int:
+        return len(self.starts) - 1
+
+
+def bucket_shuffle(n: int, rng: np.random.Generator) -> BucketShuffle:
+    """Draw the buckets and the permutation of every bucket (see the module docstring)."""
+    buckets = n_buckets(n)
+    if buckets == 1:
+        order = rng.permutation(n).astype(np.int64, copy=False)
+        return BucketShuffle(None, np.array([0, n], dtype=np.int64), order)
+    label_seed, shuffle_seed = (int(s) for s in rng.integers(0, 2**63, size=2))
+    threads = threads_for(n)
+    labels = np.empty(n, dtype=np.uint16)
+    bounds = _even_bounds(n, threads, PART_ROWS)
+    counts = np.zeros((len(bounds) - 1, buckets), dtype=np.int64)
+    bits = buckets.bit_length() - 1
+    label_kernel = _labels["i8"]
+    run_chunks(
+        lambda c0, c1: label_kernel(
+            np.uint64(label_seed), bits, labels, counts[c0], bounds[c0], bounds[c0 + 1]
+        ),
+        range(len(bounds)),
+        threads,
+    )
+    starts = np.zeros(buckets + 1, dtype=np.int64)
+    np.cumsum(counts.sum(axis=0), out=starts[1:])
+    positions = np.empty(n, dtype=np.int64)
+    shuffle_kernel = _bucket_orders["i8"]
+    run_chunks(
+        lambda b0, b1: shuffle_kernel(np.uint64(shuffle_seed), starts, positions, b0, b1),
+        _even_bounds(buckets, 4 * threads) if threads > 1 else [0, buckets],
+        threads,
+    )
+    return BucketShuffle(labels, starts, positions, bounds, counts)
+
+
+def cached_shuffle(n: int, rng: np.random.Generator, row_bytes: int) -> BucketShuffle:
+    """:func:`bucket_shuffle`, or one bucket shuffled by the compiled Fisher-Yates (seeded by
+    one draw from ``rng``) when ``n`` rows of ``row_bytes`` fit in :data:`CACHE_BYTES` and
+    need no copy to be read in random order."""
+    if n < 2 * BUCKET_ROWS or n * row_bytes > CACHE_BYTES:
+        return bucket_shuffle(n, rng)
+    starts = np.array([0, n], dtype=np.int64)
+    positions = np.empty(n, dtype=np.int64)
+    _bucket_orders["i8"](np.uint64(int(rng.integers(0, 2**63))), starts, positions, 0, 1)
+    return BucketShuffle(None, starts, positions)
+
+
+def shuffle_order(plan: BucketShuffle) -> np.ndarray:
+    """The permutation: the original row at every place of the order."""
+    if plan.labels is None:
+        return plan.positions
+    return np.argsort(plan.labels, kind="stable")[plan.positions]
+
+
+# ----------------------------------------------------------------------------- kernels
+_GAMMA = 0x9E3779B97F4A7C15  # SplitMix64's increment
+
+
+def _labels_signature() -> Any:
+    import numba  # here: numba loads when a kernel first compiles
+
+    return numba.void(
+        numba.uint64,
+        numba.int64,
+        array_type(np.uint16),
+        array_type(np.int64),
+        numba.int64,
+        numba.int64,
+    )
+
+
+@jit_kernel(i8=_labels_signature)
+def _labels(seed, bits, labels, counts, r0, r1):  # pragma: no cover - compiled
+    """Bucket ``mix(seed + (i + 1) * GAMMA) >> (64 - bits)`` of rows ``r0 .. r1 - 1`` (a
+    counter-based SplitMix64 stream), counted per bucket into ``counts``."""
+    shift = np.uint64(64 - bits)
+    for i in range(r0, r1):
+        z = seed + np.uint64(i + 1) * np.uint64(_GAMMA)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)  # SplitMix64's mix
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        b = (z ^ (z >> np.uint64(31))) >> shift
+        labels[i] = b
+        counts[b] += 1
+
+
+def _bucket_orders_signature() -> Any:
+    import numba  # here: numba loads when a kernel first compiles
+
+    return numba.void(
+        numba.uint64,
+        array_type(np.int64, readonly=True),
+        array_type(np.int64),
+        numba.int64,
+        numba.int64,
+    )
+
+
+@jit_kernel(i8=_bucket_orders_signature)
+def _bucket_orders(seed, starts, positions, b0, b1):  # pragma: no cover - compiled
+    """A Fisher-Yates shuffle of the places of every bucket ``b0 .. b1 - 1``, driven by the
+    SplitMix64 stream that starts at ``mix(seed + (b + 1) * GAMMA)``."""
+    for b in range(b0, b1):
+        start = starts[b]
+        m = starts[b + 1] - start
+        for i in range(m):
+            positions[start + i] = start + i
+        state = seed + np.uint64(b + 1) * np.uint64(_GAMMA)  # the stream of bucket b
+        state = (state ^ (state >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        state = (state ^ (state >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        state = state ^ (state >> np.uint64(31))
+        for i in range(m - 1, 0, -1):
+            state += np.uint64(_GAMMA)  # SplitMix64
+            z = state
+            z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+            z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+            z = z ^ (z >> np.uint64(31))
+            j = np.int64((z >> np.uint64(11)) * np.float64(i + 1) * (1.0 / 9007199254740992.0))
+            swap = positions[start + i]
+            positions[start + i] = positions[start + j]
+            positions[start + j] = swap
+
+
+def _scatter_signature(dtype: Any) -> Any:
+    import numba  # here: numba loads when a kernel first compiles
+
+    rows = array_type(dtype, 2, readonly=True)
+    return numba.void(
+        rows,
+        rows,
+        array_type(np.uint16, readonly=True),
+        array_type(np.int64),
+        array_type(dtype, 2),
+        numba.int64,
+        numba.int64,
+    )
+
+
+@jit_kernel(
+    f4=lambda: _scatter_signature(np.float32),
+    f8=lambda: _scatter_signature(np.float64),
+)
+def _scatter(x, y, labels, pos, buf, r0, r1):  # pragma: no cover - compiled
+    """Rows ``r0 .. r1 - 1`` of ``[x | y]`` to ``buf[pos[label]]`` (``pos`` advances)."""
+    p = x.shape[1]
+    q = y.shape[1]
+    for i in range(r0, r1):
+        b = labels[i]
+        k = pos[b]
+        pos[b] = k + 1
+        for j in range(p):
+            buf[k, j] = x[i, j]
+        for j in range(q):
+            buf[k, p + j] = y[i, j]
+
+
+def _diffs_signature(dtype: Any) -> Any:
+    import numba  # here: numba loads when a kernel first compiles
+
+    index = array_type(np.int64, readonly=True)
+    return numba.void(
+        array_type(np.float64, 2, readonly=True),
+        index,
+        index,
+        array_type(dtype, 2),
+        array_type(np.float64, 3),
+        numba.int64,
+        numba.int64,
+    )
+
+
+@jit_kernel(
+    f4=lambda: _diffs_signature(np.float32),
+    f8=lambda: _diffs_signature(np.float64),
+)
+def _bucket_diffs(buf, positions, starts, out, stats, b0, b1):  # pragma: no cover - compiled
+    """Pairs ending in buckets ``b0 .. b1 - 1``: ``out[k - 1] = buf[positions[k]] -
+    buf[positions[k - 1]]`` for every place ``k >= 1`` of the bucket; the bucket's sums of
+    squares of the differences (as float64, before rounding to ``out``) in ``stats[b, 0]`` and
+    the sums of its rows in ``stats[b, 1]``."""
+    w = buf.shape[1]
+    size = 0
+    for b in range(b0, b1):
+        size = max(size, starts[b + 1] - starts[b])
+    local = np.empty((size + 1, w))  # the bucket, read in order first: then it sits in cache
+    acc = np.zeros(w)
+    total = np.zeros(w)
+    for b in range(b0, b1):
+        start = starts[b]
+        stop = starts[b + 1]
+        if start == stop:
+            continue
+        first = start
+        if start > 0:  # the pair from the last place of the previous bucket
+            first = start - 1
+            local[0] = buf[positions[start - 1]]
+        total[:] = 0.0
+        for k in range(start, stop):
+            for j in range(w):
+                v = buf[k, j]
+                local[k - start + 1, j] = v
+                total[j] += v
+        stats[b, 1] = total
+        acc[:] = 0.0
+        for k in range(max(1, start), stop):
+            prev = 0 if k == first + 1 and start > 0 else positions[k - 1] - start + 1
+            this = positions[k] - start + 1
+            for j in range(w):
+                d = local[this, j] - local[prev, j]
+                out[k - 1, j] = d
+                acc[j] += d * d
+        stats[b, 0] = acc
+
+
+def _even_bounds(stop: int, parts: int, step: int = 1) -> np.ndarray:
+    """``parts + 1`` increasing bounds from 0 to ``stop``, multiples of ``step`` inside."""
+    inner = [min(stop, (stop * i // parts) // step * step) for i in range(1, parts)]
+    return np.unique(np.array([0, *inner, stop], dtype=np.int64))
+
+
+def _scatter_all(x: np.ndarray, y: np.ndarray, plan: BucketShuffle, buf: np.ndarray) -> None:
+    """Scatter every row of ``[x | y]`` into ``buf``, one thread per part of the plan (stable
+    within a bucket: each part writes after the earlier parts' rows of the same bucket, so the
+    bits do not depend on the threads)."""
+    assert plan.labels is not None
+    assert plan.part_bounds is not None
+    assert plan.part_counts is not None
+    bounds, counts = plan.part_bounds, plan.part_counts
+    before = np.cumsum(counts, axis=0) - counts  # rows of the earlier parts, per bucket
+    pos = plan.starts[:-1] + before
+    kernel = _scatter["f4" if buf.dtype == np.float32 else "f8"]
+    run_chunks(
+        lambda c0, c1: kernel(x, y, plan.labels, pos[c0], buf, bounds[c0], bounds[c0 + 1]),
+        range(len(bounds)),
+        len(bounds) - 1,
+    )
+
+
+def bucketed_pairs(
+    x: np.ndarray, y: np.ndarray, plan: BucketShuffle, out: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Differences of neighbours in the order of ``plan`` (more than one bucket) into ``out``
+    (``(n - 1, p + q)``, float32 or float64); returns the float64 sums of squares of every
+    column of the differences and the sums of every column of ``[x | y]``.
+
+    ``out`` equals ``np.diff(np.hstack([x, y])[shuffle_order(plan)], axis=0)`` rounded to its
+    dtype, with the same bits whatever the number of threads.
+    """
+    n, width = x.shape[0], out.shape[1]
+    key = "f4" if out.dtype == np.float32 else "f8"
+    threads = threads_for(n * width)
+    buf = np.empty((n, width), dtype=np.float64)
+    _scatter_all(x, y, plan, buf)
+    stats = np.zeros((plan.n_buckets, 2, width))  # per bucket: so the threads do not matter
+    kernel = _bucket_diffs[key]
+    run_chunks(
+        lambda b0, b1: kernel(buf, plan.positions, plan.starts, out, stats, b0, b1),
+        _even_bounds(plan.n_buckets, 4 * threads) if threads > 1 else [0, plan.n_buckets],
+        threads,
+    )
+    totals = stats.sum(axis=0)
+    return totals[0], totals[1]
+
+
+def bucketed_rows(rows: np.ndarray, plan: BucketShuffle, buf: np.ndarray | None = None) -> Any:
+    """``rows`` (float32, C-contiguous) copied bucket by bucket into ``buf`` (allocated when
+    None), so that ``buf[plan.positions]`` is ``rows[shuffle_order(plan)]``."""
+    if buf is None:
+        buf = np.empty_like(rows)
+    _scatter_all(rows, rows[:, :0], plan, buf)
+    return buf
