@@ -28,6 +28,7 @@ from strokedelta.exceptions import (
     FormatError,
     ResourceLimitError,
     UnsafeFileError,
+    ValidationError,
 )
 from strokedelta.io import ReadReport, read_drawings, write_drawings
 from strokedelta.io._npz_zip import _Member
@@ -573,8 +574,24 @@ def test_parquet_limits_on_row_groups_and_points(tmp_path):
 
 
 def test_parquet_zero_point_drawings_follow_the_ndjson_rule(tmp_path):
-    d = Drawings(Ragged(np.array([[1, 1, 1], [2, 2, 1]], np.int16), [0, 1, 1, 2]))
-    write_drawings(d, tmp_path / "e.parquet")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = np.array([[1, 1, 1], [2, 2, 1]], np.int16)
+    with pytest.raises(ValidationError, match="cannot write drawing 1 as Parquet: it has no"):
+        write_drawings(Drawings(Ragged(rows, [0, 1, 1, 2])), tmp_path / "x.parquet")
+    assert not (tmp_path / "x.parquet").exists()
+    write_drawings(Drawings(Ragged(rows, [0, 1, 2])), tmp_path / "e.parquet")
+    table = pq.read_table(tmp_path / "e.parquet")  # then empty drawing 1 behind the writer's back
+    for name in ("dx", "dy", "pen"):
+        column = table.column(name).to_pylist()
+        column[1] = []
+        table = table.set_column(
+            table.schema.get_field_index(name),
+            name,
+            pa.array(column, table.schema.field(name).type),
+        )
+    pq.write_table(table, tmp_path / "e.parquet")
     with pytest.raises(FormatError, match=r"e.parquet, record 1: empty drawing"):
         read_drawings(tmp_path / "e.parquet")
     (tmp_path / "e.ndjson").write_text('{"drawing": [[[1], [1]]]}\n{"drawing": []}\n')

@@ -80,7 +80,7 @@ def test_fraction_splits_are_bounded_and_give_the_same_bytes(cats, tmp_path, mon
     monkeypatch.setattr(spills, "append_spill", recording_append)
     monkeypatch.setattr(collect, "load_buckets", recording_load)
     monkeypatch.setattr(  # other chunk boundaries: 29 drawings a chunk
-        scan, "iter_drawings", lambda path, **kw: iter_drawings(path, chunk_size=29, **kw)
+        scan, "iter_drawings", lambda path, **kw: iter_drawings(path, **{**kw, "chunk_size": 29})
     )
     bounded = build_dataset(list(reversed(cats)), tmp_path / "bounded", **options)
     assert bounded == json.loads((tmp_path / "bounded" / "manifest.json").read_text())
