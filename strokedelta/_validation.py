@@ -46,8 +46,6 @@ DEVICES = ("auto", "cpu", "cuda")
 def fail(name: str, expected: str, got: object) -> ValidationError:
     """Build the standard error ``NAME must EXPECTED; got GOT`` (returned, for ``raise``).
 
-    Examples
-    --------
     >>> str(fail("order", "be >= 1", 0))
     'order must be >= 1; got 0'
     """
@@ -289,9 +287,8 @@ def all_finite(values: np.ndarray) -> bool:
 
     Examples
     --------
-    >>> all_finite(np.array([1.0, 2.0])), all_finite(np.array([1e308, 1e308])), all_finite(
-    ...     np.array([1.0, np.nan]))
-    (True, True, False)
+    >>> [all_finite(np.array(v)) for v in ([1.0, 2.0], [1e308, 1e308], [1.0, np.nan])]
+    [True, True, False]
     """
     with np.errstate(over="ignore", invalid="ignore"):
         if np.isfinite(np.add.reduce(values, axis=None)):
@@ -366,9 +363,12 @@ def check_param_names(estimator: Any, params: Iterable[str]) -> None:
             raise fail("parameter", "be one of " + ", ".join(valid), repr(name))
 
 
-def check_table(name: str, x: Any, *, n_rows: int | None = None, like: str = "X") -> np.ndarray:
+def check_table(
+    name: str, x: Any, *, n_rows: int | None = None, like: str = "X", finite: bool = True
+) -> np.ndarray:
     """:func:`check_matrix` for an estimator's data, first refusing what scikit-learn's checks
-    name: a missing target, sparse or complex input, no columns, NaN or inf (row and column).
+    name: a missing target, sparse or complex input, no columns, NaN or inf (row and column;
+    left to the caller with ``finite=False``: a caller whose own pass over the data shows them).
 
     >>> check_table("X", [1.0, np.inf])
     Traceback (most recent call last):
@@ -390,9 +390,8 @@ def check_table(name: str, x: Any, *, n_rows: int | None = None, like: str = "X"
         raise fail(name, "have at least 1 feature", f"0 feature(s) {shape}")
     if arr.dtype.kind == "f" and arr.ndim in (1, 2):
         table = arr.reshape(len(arr), -1)
-        bad = np.empty((0, 2), np.intp) if all_finite(table) else np.argwhere(~np.isfinite(table))
-        if len(bad):
-            row, column = (int(i) for i in bad[0])
+        if finite and not all_finite(table):
+            row, column = (int(i) for i in np.argwhere(~np.isfinite(table))[0])
             where = f"at row {row}, column {column} (NaN and inf are not supported)"
             raise fail(name, "be finite", f"{table[row, column]} {where}")
         if arr.dtype.itemsize <= 8:  # finite in float16/32/64 stays finite in float64: checked once

@@ -302,6 +302,21 @@ def test_bad_parameters_are_named_at_fit(params, message):
         DeltaLinearRegressor(**params).fit(np.arange(5.0), np.arange(5.0))
 
 
+@pytest.mark.parametrize("grouped", [False, True])
+@pytest.mark.parametrize(("where", "bad"), [("X", np.nan), ("y", np.inf), ("y", -np.inf)])
+def test_a_nan_or_inf_among_many_rows_is_named(grouped, where, bad):
+    """Many rows are checked by the pairs' own column sums, then the value is located."""
+    n = 40_000
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(n, 3)), rng.normal(size=n)
+    (x[31_234, 2:] if where == "X" else y[31_234:31_235])[...] = bad
+    row, column = 31_234, 2 if where == "X" else 0
+    groups = np.arange(n) % 5 if grouped else None
+    with pytest.raises(ValidationError, match=rf"{where} must be finite; got {bad} at row {row}, "
+                                              rf"column {column}"):  # fmt: skip
+        DeltaLinearRegressor(epochs=1).fit(x, y, groups=groups)
+
+
 def test_bad_data_is_named():
     with pytest.raises(ValidationError, match=r"X must be finite; got nan at row 2, column 0"):
         DeltaLinearRegressor().fit([1.0, 2.0, np.nan], [1.0, 2.0, 3.0])

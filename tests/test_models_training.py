@@ -379,6 +379,32 @@ def test_the_numpy_epoch_equals_the_compiled_epoch(optimizer, bias, n, cache_byt
     np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-10)
 
 
+@pytest.mark.parametrize("p", [1, 3, 8])
+@pytest.mark.parametrize(
+    ("optimizer", "bias", "shuffled"), [("adam", True, True), ("sgd", False, False)]
+)
+def test_the_one_target_epoch_gives_the_bits_of_the_general_epoch(p, optimizer, bias, shuffled):
+    """The kernel for one target keeps its gradient in registers: the same sums, same bits."""
+    rng = np.random.default_rng(p)
+    n = 3001
+    rows = (rng.normal(size=(n, p + 1)) * 3).astype(np.float32)
+    inv = rng.uniform(0.5, 2.0, size=p + 1)
+    order = rng.permutation(n) if shuffled else np.empty(0, dtype=np.int64)
+    rates = learning_rates(0.05, "linear", 0, math.ceil(n / 64), math.ceil(n / 64))
+    start = np.zeros((p + 2, 1))
+    start[:p] = rng.normal(size=(p, 1))
+    results = []
+    for kernel in (_epoch._epoch, _epoch._epoch_one):
+        run = _epoch.EpochState(start, optimizer)
+        losses = np.empty(len(rates))
+        kernel["f4"](rows, order, p, 64, bias, run.adam, inv, rates, run.state, run.grad,
+                     run.m, run.v, 0, losses)  # fmt: skip
+        results.append((run.state, losses))
+    assert results[0][0].tobytes() == results[1][0].tobytes()
+    assert results[0][1].tobytes() == results[1][1].tobytes()
+    assert not np.array_equal(results[0][0], start)  # it trained
+
+
 def test_a_small_fit_takes_the_numpy_epoch_and_a_large_one_the_kernel(monkeypatch):
     calls = []
     for name in ("numpy_epoch", "run_epoch"):
@@ -387,6 +413,7 @@ def test_a_small_fit_takes_the_numpy_epoch_and_a_large_one_the_kernel(monkeypatc
             _training, name, lambda *a, _real=real, _name=name: calls.append(_name) or _real(*a)
         )
     monkeypatch.setattr(_epoch._epoch, "_compiled", {})  # as in a fresh process
+    monkeypatch.setattr(_epoch._epoch_one, "_compiled", {})
     monkeypatch.setattr(_epoch, "_numpy_done", [0])
     train_linear(_line(), 1, bias=True, **{**TRAIN, "epochs": 2})
     assert set(calls) == {"numpy_epoch"}
@@ -397,6 +424,7 @@ def test_a_small_fit_takes_the_numpy_epoch_and_a_large_one_the_kernel(monkeypatc
     assert rows.size * 4 > _epoch.NUMPY_WORK
     calls.clear()
     monkeypatch.setattr(_epoch._epoch, "_compiled", {})
+    monkeypatch.setattr(_epoch._epoch_one, "_compiled", {})
     monkeypatch.setattr(_epoch, "_numpy_done", [_epoch.NUMPY_BUDGET + 1])  # numpy has had its share
     train_linear(_line(), 1, bias=True, **{**TRAIN, "epochs": 2})
     assert set(calls) == {"run_epoch"}
@@ -409,11 +437,12 @@ def threaded(monkeypatch):
     monkeypatch.setenv("STROKEDELTA_THREADS", "3")
 
 
-@pytest.mark.parametrize("n", [20_000, 70_001])
+@pytest.mark.parametrize(("n", "p"), [(20_000, 3), (70_001, 3), (20_000, 8)])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_bucketed_pairs_equal_the_differences_of_the_shuffled_rows(n, dtype, threaded):
+def test_bucketed_pairs_equal_the_differences_of_the_shuffled_rows(n, p, dtype, threaded):
+    """4 columns (the kernel with its sums in registers) and 9 (the general one)."""
     rng = np.random.default_rng(n)
-    x = rng.normal(size=(n, 3)) * 1e3 + 1e6
+    x = rng.normal(size=(n, p)) * 1e3 + 1e6
     y = rng.normal(size=(n, 1))
     assert _buckets.n_buckets(n) > 1
     pairs = packed_pairs(x, y, random_state=3, dtype=dtype)

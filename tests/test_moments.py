@@ -90,3 +90,34 @@ def test_empty_and_bad_inputs():
         DeltaMoments.from_drawings([1])
     with pytest.raises(TypeError):
         empty + 1
+
+
+@given(
+    _lengths,
+    st.integers(0, 2**16),
+    st.sampled_from([np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32]),
+    st.booleans(),
+)
+def test_compiled_pass_gives_the_numpy_moments(lengths, seed, dtype, pen_zero_ends):
+    info = np.iinfo(dtype)
+    rng = np.random.default_rng(seed)
+    n = sum(lengths)
+    top = min(int(info.max), 2**20)  # wide enough that int32 offsets exceed 16 bits
+    values = rng.integers(max(int(info.min), -top), top + 1, (n, 3)).astype(dtype)
+    values[:, 2] = rng.integers(0, 2, n)
+    values[: min(n, 4), :2] = [[max(int(info.min), -top), top]] * min(n, 4)  # extremes
+    values[np.cumsum(lengths) - 1, 2] = 0 if pen_zero_ends else 1  # unfinished last strokes
+    d = Drawings(Ragged(values, np.cumsum([0, *lengths])))
+    strokes = d.strokes
+    compiled = DeltaMoments._compiled(strokes)
+    assert compiled == DeltaMoments._general(strokes, int(d.n_strokes.sum()))
+    assert compiled == DeltaMoments.from_drawings(d)
+    assert compiled.sum_dx2 == int((values[:, 0].astype(np.int64) ** 2).sum())
+    assert compiled.dx_range == (int(values[:, 0].min()), int(values[:, 0].max()))
+
+
+def test_compiled_pass_refuses_offsets_whose_squares_could_wrap():
+    big = np.iinfo(np.int64).max
+    d = Drawings(Ragged(np.array([[big, 1, 1]] * 2, dtype=np.int64), [0, 2]))
+    assert DeltaMoments._compiled(d.strokes) is None  # the numpy path takes it: still exact
+    assert DeltaMoments.from_drawings(d).sum_dx2 == 2 * big * big

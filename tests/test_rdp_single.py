@@ -21,8 +21,9 @@ from strokedelta.sketch.polyline import rdp, rdp_batch, rdp_mask, resample_batch
 
 
 def reference(points: np.ndarray, epsilon: float) -> np.ndarray:
-    """The rdp package (its np.cross on 2-D vectors warns under numpy 2)."""
-    with warnings.catch_warnings():
+    """The rdp package (its np.cross on 2-D vectors warns under numpy 2, and a chord whose
+    length underflows to 0 divides 0 by 0: a nan distance, which never splits)."""
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
         warnings.simplefilter("ignore", DeprecationWarning)
         return rdp_reference(np.ascontiguousarray(points), epsilon)  # type: ignore[no-any-return]
 
@@ -134,6 +135,13 @@ def test_distances_a_hair_either_side_of_epsilon_split_as_the_rdp_package_does()
                     np.testing.assert_array_equal(rdp(points, epsilon), reference(points, epsilon))
                     checked += 1
     assert checked == 4 * 12 * 9 * 5
+
+
+def test_a_chord_whose_length_underflows_keeps_its_ends():
+    points = np.array([[0.0, 0.0], [0.0, 0.0], [0.0, 6.445731112827176e-184]])
+    for epsilon in (0.0, 1.0):
+        np.testing.assert_array_equal(rdp(points, epsilon), points[[0, 2]])
+        np.testing.assert_array_equal(rdp(points, epsilon), reference(points, epsilon))
 
 
 def test_short_polylines_are_copied_whole():

@@ -134,7 +134,7 @@ class _Ranked:
 
     def _cast(self, piece: Drawings) -> Drawings:
         values = piece.strokes.values.astype(self.dtype)
-        return Drawings(Ragged(values, piece.strokes.offsets), piece.meta)
+        return _bare(Ragged(values, piece.strokes.offsets), piece.meta)
 
     def empty(self) -> Drawings:
         """No drawings, in the category's layout (an empty split)."""
@@ -170,10 +170,21 @@ def _unique(candidates: Candidates) -> tuple[Drawings, int]:
     return drawings[~repeat], int(repeat.sum())
 
 
+def _bare(strokes: Ragged, meta: pd.DataFrame | None = None) -> Drawings:
+    """``Drawings(strokes, meta)`` without re-checking strokes a valid Drawings already held."""
+    if strokes.ids is not None:
+        strokes = Ragged(strokes.values, strokes.offsets)
+    if meta is None:
+        meta = pd.DataFrame(index=pd.RangeIndex(len(strokes)))
+    elif not isinstance(meta.index, pd.RangeIndex) or meta.index.start != 0:
+        meta = meta.reset_index(drop=True)
+    return Drawings._trusted(strokes, meta, None, {})
+
+
 def _labelled(piece: Drawings, split: str) -> Drawings:
     meta = piece.meta.copy()
     meta["split"] = pd.array([split] * len(piece), dtype="string")
-    return Drawings(piece.strokes, meta)
+    return _bare(piece.strokes, meta)
 
 
 def _write_parquet(
@@ -245,7 +256,7 @@ def collect_category(job: CategoryJob) -> CategoryResult:
             pieces = list(streams[split]) or [ranked.empty()]
             whole = Drawings.concat(pieces) if len(pieces) > 1 else pieces[0]
             if spec.format == "npz":  # the strokes are all an npz keeps
-                whole = Drawings(whole.strokes)
+                whole = _bare(whole.strokes)
             parts[split] = _labelled(whole, split)
         written = write_category_files(
             parts,

@@ -124,6 +124,9 @@ class Candidates:
             order = order[:keep]
         drawings = Drawings.concat(self.drawings) if len(self.drawings) > 1 else self.drawings[0]
         out = Candidates()
+        if len(order) == self.size and not (np.diff(order) != 1).any():  # in order already
+            out.add(drawings, keys, ranks, positions)  # (a sorted spill): no copy
+            return out
         out.add(take_drawings(drawings, order), keys[order], ranks[order], positions[order])
         return out
 
@@ -140,9 +143,14 @@ def _category(chunk: Drawings, path: str) -> np.ndarray:
     return words.where(words.notna(), stem).to_numpy(dtype=object)
 
 
-def _keys(chunk: Drawings, job: ScanJob, start: int) -> np.ndarray:
+def _has_ids(chunk: Drawings) -> bool:
+    """Whether every drawing of the chunk has a ``key_id``."""
+    return "key_id" in chunk.meta.columns and not chunk.meta["key_id"].array.isna().any()
+
+
+def _keys(chunk: Drawings, job: ScanJob, start: int, has_ids: bool) -> np.ndarray:
     positions = np.arange(start, start + len(chunk), dtype=np.int64)
-    if "key_id" in chunk.meta.columns and chunk.meta["key_id"].notna().all():
+    if has_ids:
         return identity_keys(chunk.meta["key_id"], job.spec.seed)
     return position_keys(Path(job.path).name, positions, job.spec.seed)
 
@@ -220,8 +228,9 @@ def _scan_chunk(
     chunk: Drawings, job: ScanJob, start: int, scan: FileScan, kept: dict[str, Candidates]
 ) -> None:
     words = _category(chunk, job.path)
-    keys = _keys(chunk, job, start)
-    if "key_id" in chunk.meta.columns and chunk.meta["key_id"].notna().all():
+    has_ids = _has_ids(chunk)
+    keys = _keys(chunk, job, start, has_ids)
+    if has_ids:
         identity = chunk.meta["key_id"].astype("string").array
     else:
         name = Path(job.path).name

@@ -5,7 +5,9 @@ rows of ``p + q`` columns), so a step written as a handful of torch ops spends m
 in per-op overhead. :func:`run_epoch` runs a whole epoch in one serial numba kernel: it reads
 the rows in the epoch's order from the packed ``[x | y]`` array, computes each minibatch's
 residuals and closed-form gradient, and applies the SGD or Adam update of
-:mod:`~strokedelta.models._optimizers` (the same formulas, in float64). A run too small to
+:mod:`~strokedelta.models._optimizers` (the same formulas, in float64); one target with a few
+features (:data:`ONE_TARGET_FEATURES`) takes :func:`_epoch_one`, the same sums with the gradient
+kept in registers. A run too small to
 repay loading the kernel (:data:`NUMPY_WORK`, while such runs add up to less than
 :data:`NUMPY_BUDGET`) takes :func:`numpy_epoch`, the same steps as numpy operations per
 minibatch (equal to the kernel's results up to float64 rounding).
@@ -51,6 +53,7 @@ if TYPE_CHECKING:
 __all__ = [
     "NUMPY_BUDGET",
     "NUMPY_WORK",
+    "ONE_TARGET_FEATURES",
     "EpochState",
     "epoch_order",
     "epoch_rows",
@@ -102,13 +105,13 @@ def learning_rates(lr: float, schedule: str, start: int, count: int, total: int)
     return lr * (1.0 - np.arange(start, start + count, dtype=np.float64) / total)
 
 
-def _epoch_signature() -> Any:
+def _epoch_signature(dtype: Any) -> Any:
     import numba  # here: numba loads when the kernel first compiles
 
     globals()["prefetch"] = _kernels.prefetch  # made with numba, for the kernel below
     f8, f8_2d = array_type(np.float64), array_type(np.float64, 2)
     return numba.void(
-        array_type(np.float32, 2, readonly=True),
+        array_type(dtype, 2, readonly=True),
         array_type(np.int64, readonly=True),
         numba.int64,
         numba.int64,
@@ -125,7 +128,7 @@ def _epoch_signature() -> Any:
     )
 
 
-@jit_kernel(f4=_epoch_signature)
+@jit_kernel(f4=lambda: _epoch_signature(np.float32), f8=lambda: _epoch_signature(np.float64))
 def _epoch(
     rows, order, p, batch, bias, adam, inv, rates, state, grad, m, v, t0, losses
 ):  # pragma: no cover - compiled
@@ -184,6 +187,71 @@ def _epoch(
                     state[j, k] -= rate * g
 
 
+#: The most feature columns :func:`_epoch_one` keeps its gradient for in registers.
+ONE_TARGET_FEATURES = 8
+
+
+@jit_kernel(f4=lambda: _epoch_signature(np.float32), f8=lambda: _epoch_signature(np.float64))
+def _epoch_one(
+    rows, order, p, batch, bias, adam, inv, rates, state, grad, m, v, t0, losses
+):  # pragma: no cover - compiled
+    """:func:`_epoch` for one target and at most :data:`ONE_TARGET_FEATURES` features, the
+    same sums in the same order: the gradient adds up in eight scalars (registers) instead of
+    ``grad`` (memory, whose store-to-load latency chains the rows), about 1.6 times faster."""
+    n = rows.shape[0]
+    shuffled = order.shape[0] > 0
+    wx = np.zeros(ONE_TARGET_FEATURES)
+    for s in range(losses.shape[0]):
+        start = s * batch
+        stop = min(n, start + batch)
+        for j in range(p):
+            wx[j] = state[j, 0] * inv[j]
+        offset, inv_y = state[p + 1, 0], inv[p]
+        loss = gb = g0 = g1 = g2 = g3 = g4 = g5 = g6 = g7 = 0.0
+        for i in range(start, stop):
+            a = i
+            if shuffled:
+                a = order[i]
+                if i + PREFETCH_AHEAD < n:
+                    prefetch(rows, order[i + PREFETCH_AHEAD])  # noqa: F821
+            r = offset - rows[a, p] * inv_y
+            for j in range(p):
+                r += rows[a, j] * wx[j]
+            loss += r * r
+            g0 += rows[a, 0] * r
+            g1 += rows[a, 1] * r if p > 1 else 0.0
+            g2 += rows[a, 2] * r if p > 2 else 0.0
+            g3 += rows[a, 3] * r if p > 3 else 0.0
+            g4 += rows[a, 4] * r if p > 4 else 0.0
+            g5 += rows[a, 5] * r if p > 5 else 0.0
+            g6 += rows[a, 6] * r if p > 6 else 0.0
+            g7 += rows[a, 7] * r if p > 7 else 0.0
+            gb += r
+        losses[s] = loss
+        scale = 2.0 / (stop - start)
+        sums = (g0, g1, g2, g3, g4, g5, g6, g7)
+        for j in range(p):
+            grad[j, 0] = sums[j] * (scale * inv[j])
+        grad[p + 1, 0] = gb * scale if bias else 0.0
+        rate = rates[s]
+        correction2 = 1.0
+        step = rate
+        if adam:
+            t = t0 + s + 1
+            correction2 = math.sqrt(1.0 - _BETA2**t)
+            step = rate * correction2 / (1.0 - _BETA1**t)
+        for j in range(p + 2):
+            if j == p:
+                continue
+            g = grad[j, 0]
+            if adam:
+                m[j, 0] += (1.0 - _BETA1) * (g - m[j, 0])
+                v[j, 0] = v[j, 0] * _BETA2 + (1.0 - _BETA2) * g * g
+                state[j, 0] -= step * m[j, 0] / (math.sqrt(v[j, 0]) + ADAM_EPS * correction2)
+            else:
+                state[j, 0] -= rate * g
+
+
 class EpochState:
     """The float64 parameters ``[W; (q unused rows); b]`` and optimiser moments of a CPU run."""
 
@@ -201,7 +269,8 @@ def use_kernel(n_values: int, n_rows: int) -> bool:
     loaded already, when the run is larger than :data:`NUMPY_WORK` or has ``2 * BUCKET_ROWS``
     rows or more (their orders are compiled), or once the runs left to numpy add up to
     :data:`NUMPY_BUDGET`."""
-    if _epoch.loaded("f4") or n_values > NUMPY_WORK or n_rows >= 2 * BUCKET_ROWS:
+    loaded = any(kernel.loaded(key) for kernel in (_epoch, _epoch_one) for key in ("f4", "f8"))
+    if loaded or n_values > NUMPY_WORK or n_rows >= 2 * BUCKET_ROWS:
         return True
     if _numpy_done[0] > NUMPY_BUDGET:
         return True
@@ -220,9 +289,11 @@ def run_epoch(
     run: EpochState,
 ) -> np.ndarray:
     """One epoch of minibatch steps (one per entry of ``rates``); the summed squared residual
-    of every minibatch. ``rows`` is C-contiguous float32, ``order`` a permutation or None."""
+    of every minibatch. ``rows`` is C-contiguous float32 or float64, ``order`` a permutation
+    or None."""
     losses = np.empty(len(rates))
-    _epoch["f4"](
+    one = rows.shape[1] - p == 1 and p <= ONE_TARGET_FEATURES
+    (_epoch_one if one else _epoch)["f8" if rows.dtype == np.float64 else "f4"](
         rows,
         np.empty(0, dtype=np.int64) if order is None else order,
         p,

@@ -146,7 +146,8 @@ def _train_cpu(
 ) -> LinearFit:
     """The CPU run: every epoch on its seeded order, compiled or in numpy (:func:`use_kernel`)."""
     batch, bias, inv, optimizer, shuffle_first = setup
-    rows = np.asarray(rows, dtype=np.float32, order="C")
+    wide = rows.dtype == np.float64  # float64 rows are read as they are, others as float32
+    rows = np.asarray(rows, dtype=np.float64 if wide else np.float32, order="C")
     n, q = rows.shape[0], rows.shape[1] - p
     state = np.zeros((p + q + 1, q))
     state[:p] = initial[:p].astype(np.float32)  # the float32 start the GPU loop has too
@@ -248,7 +249,7 @@ def train_linear(
     Parameters
     ----------
     rows : ndarray, shape (n, p + q)
-        Training rows packed as ``[x | y]``, float32 ideally (never modified).
+        Training rows packed as ``[x | y]``, float64 or float32 (others as float32; unmodified).
     p : int
         Number of feature columns.
     bias : bool

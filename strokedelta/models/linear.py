@@ -36,11 +36,11 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from strokedelta._validation import check_choice, fail
+from strokedelta._validation import check_choice, check_table, fail
 from strokedelta.delta import from_deltas, to_deltas
 from strokedelta.models._solvers import fit_linear, positive_scales
 from strokedelta.models._training import SCALE_HINT
-from strokedelta.models.pairs import PAIRINGS, packed_pairs
+from strokedelta.models.pairs import NUMPY_ROWS, PAIRINGS, packed_pairs
 from strokedelta.models.regressor_base import TableRegressor, group_keys, json_keys
 from strokedelta.ragged import group_order
 
@@ -182,12 +182,16 @@ class DeltaLinearRegressor(TableRegressor):
         TrainingDivergedError
             When the loss becomes non-finite or explodes; the model stays unfitted.
         """
-        x, target, inputs = self._start_fit(X, y)
+        x, target, inputs = self._start_fit(X, y, finite=False)
+        late = x.shape[0] > NUMPY_ROWS  # then the pairs' column sums show a NaN or an inf
+        if not late:
+            _check_finite(x, target)
         keys = None if groups is None else group_keys(groups, x.shape[0])
-        dtype = np.float64 if self.solver == "lstsq" else np.float32
-        rows, p, sum_squares, means = packed_pairs(
-            x, target, keys, pairing=self.pairing, random_state=self.random_state, dtype=dtype
+        rows, p, sum_squares, means = packed_pairs(  # float64: made in place, no copy
+            x, target, keys, pairing=self.pairing, random_state=self.random_state, dtype=np.float64
         )
+        if late and not np.isfinite(means).all():  # a NaN or an inf, or a sum that overflowed
+            _check_finite(x, target)
         n_pairs = rows.shape[0]
         if n_pairs == 0:
             raise fail("X", "hold at least one group with 2 rows to pair", "none")
@@ -295,6 +299,12 @@ class DeltaLinearRegressor(TableRegressor):
         path = np.empty_like(steps)
         path[order] = from_deltas(steps, offsets)
         return self._shape_output(path)
+
+
+def _check_finite(x: np.ndarray, target: np.ndarray) -> None:
+    """Refuse a NaN or an inf in ``x`` or ``target``, naming its row and column."""
+    check_table("X", x)
+    check_table("y", target)
 
 
 class AbsoluteLinearRegressor(TableRegressor):

@@ -42,17 +42,21 @@ import pandas as pd
 from strokedelta import _kernels
 from strokedelta._kernels import PREFETCH_AHEAD, array_type, jit_kernel, run_chunks, threads_for
 from strokedelta._validation import check_choice, fail
-from strokedelta.models._buckets import bucket_shuffle, bucketed_pairs, n_buckets, shuffle_order
+from strokedelta.models._bucket_pairs import bucketed_pairs
+from strokedelta.models._buckets import bucket_shuffle, n_buckets, shuffle_order
 from strokedelta.ragged import group_order
 
 if TYPE_CHECKING:
     #: Bound when the first kernel here compiles: the numba intrinsic of strokedelta._kernels.
     prefetch: Any
 
-__all__ = ["PAIRINGS", "PackedPairs", "delta_pairs", "packed_pairs", "pair_order"]
+__all__ = ["NUMPY_ROWS", "PAIRINGS", "PackedPairs", "delta_pairs", "packed_pairs", "pair_order"]
 
 PAIRINGS = ("random", "consecutive")
 _CHUNK = 16384
+#: Above this many rows the pairs are always compiled passes (no numpy, so no floating-point
+#: warnings on a NaN or an inf, which their column sums then show).
+NUMPY_ROWS = _CHUNK
 
 
 def _pair_signature(dtype: Any) -> Any:
@@ -304,14 +308,11 @@ def packed_pairs(
         raise fail("x and y", "be 2-D with the same number of rows", f"{x.shape} and {y.shape}")
     n = x.shape[0]
     if groups is None and pairing == "random" and n_buckets(n) > 1:
-        out = np.empty((n - 1, x.shape[1] + y.shape[1]), dtype=dtype)
         plan = bucket_shuffle(n, np.random.default_rng(random_state))
-        if out.dtype in (np.float32, np.float64):
-            squares, sums = bucketed_pairs(x, y, plan, out)
-        else:  # other dtypes: the float64 differences, rounded once
-            wide = np.empty(out.shape)
-            squares, sums = bucketed_pairs(x, y, plan, wide)
-            out[...] = wide
+        fast = np.dtype(dtype) in (np.float32, np.float64)
+        out, squares, sums = bucketed_pairs(x, y, plan, dtype if fast else np.float64)
+        if not fast:  # other dtypes: the float64 differences, rounded once
+            out = out.astype(dtype)
         return PackedPairs(out, x.shape[1], squares, sums / n)
     order, offsets = pair_order(n, groups, pairing=pairing, random_state=random_state)
     n_groups = int(np.count_nonzero(np.diff(offsets)))

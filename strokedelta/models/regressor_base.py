@@ -74,13 +74,16 @@ class TableRegressor(RegressorMixin, ModelBase, abstract=True):
     def _shape_output(self, values: np.ndarray) -> np.ndarray:
         return values[:, 0] if self.one_d_target_ else values
 
-    def _start_fit(self, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    def _start_fit(
+        self, x: Any, y: Any, *, finite: bool = True
+    ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
         """Validate, forget any previous fit, and return the data plus the input-derived
-        fitted attributes (set by :meth:`_finish_fit` only once training succeeded)."""
+        fitted attributes (set by :meth:`_finish_fit` only once training succeeded).
+        ``finite=False``: the caller checks for NaN and inf itself (see ``check_table``)."""
         self._validate_params()
         self._clear_fitted()
-        arr = check_table("X", x)
-        target = check_table("y", y, n_rows=arr.shape[0])
+        arr = check_table("X", x, finite=finite)
+        target = check_table("y", y, n_rows=arr.shape[0], finite=finite)
         if arr.shape[0] < 2:
             n = arr.shape[0]
             raise fail("X", "have at least 2 rows", f"{n} sample{'' if n == 1 else 's'}")

@@ -188,8 +188,10 @@ def resample(points: Any, spacing: float = 1.0) -> Any:
 # at that distance, dividing only where ``q`` is within 1e-12 of the largest (rounding moves a
 # distance by a few 1e-16, so no point at the largest distance is skipped). Most spans are not
 # split: when ``max q < epsilon**2 * length**2 * (1 - 1e-12)`` (all normal doubles) no rounding
-# can lift the distance above epsilon, and neither square root is taken. Outside the normal
-# range of doubles (overflow, underflow) the plain loop decides.
+# can lift the distance above epsilon, and neither square root is taken; nor when
+# ``max q > epsilon**2 * length**2 * (1 + 1e-12)`` and no earlier point comes within 1e-12 of it
+# (the span splits there whatever the rounding: six roundings move a distance far less than
+# that). Outside the normal range of doubles (overflow, underflow) the plain loop decides.
 _TINY = 2.2250738585072014e-308  # the smallest normal double
 _LARGEST = float(np.finfo(np.float64).max)
 _F8 = np.dtype(np.float64)
@@ -244,9 +246,11 @@ def _split(points, first, last, epsilon):  # pragma: no cover - compiled
         and _TINY <= squared_length < np.inf
         and epsilon * epsilon >= _TINY
         and _TINY <= bound < np.inf
-        and top < bound * (1.0 - 1e-12)
     ):
-        return -1  # sqrt(top) / length <= epsilon whatever the rounding: no square root
+        if top < bound * (1.0 - 1e-12):
+            return -1  # sqrt(top) / length <= epsilon whatever the rounding: no square root
+        if top > bound * (1.0 + 1e-12) and below < top * (1.0 - 1e-12):
+            return first + 1 + at  # > epsilon whatever the rounding, and no tie: no root
     length = np.sqrt(squared_length)
     farthest = np.sqrt(top) / length
     if not farthest > epsilon:
