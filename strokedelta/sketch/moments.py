@@ -34,9 +34,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numba
 import numpy as np
 
+from strokedelta._kernels import SMALL
 from strokedelta._validation import fail
 from strokedelta.ragged import Ragged
 from strokedelta.sketch.drawings import Drawings
@@ -73,7 +73,6 @@ _COMPILED_KINDS = frozenset(np.dtype(t) for t in (np.int8, np.int16, np.int32, n
 _COMPILED_KINDS |= frozenset(np.dtype(t) for t in (np.uint8, np.uint16, np.uint32))
 
 
-@numba.njit(cache=True, nogil=True)
 def _int_sums(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:  # pragma: no cover
     """One pass over stroke-3 rows: sums of dx, dy and squares, ranges, strokes.
 
@@ -102,6 +101,20 @@ def _int_sums(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:  # pragma:
     out[0], out[1], out[2], out[3] = sx, sy, sx2, sy2
     out[4], out[5], out[6], out[7], out[8] = lo_x, hi_x, lo_y, hi_y, strokes
     return out
+
+
+_SUMS: list[Any] = []
+
+
+def _compiled_sums() -> Any:
+    """:func:`_int_sums` compiled; numba is imported on first use (after :mod:`strokedelta._kernels`
+    chose its cache folder), as inputs below :data:`~strokedelta._kernels.SMALL` values never
+    take the compiled pass."""
+    if not _SUMS:
+        import numba  # here: slow to import, and small inputs (a short command) never need it
+
+        _SUMS.append(numba.njit(cache=True, nogil=True)(_int_sums))
+    return _SUMS[0]
 
 
 def _length_histogram(lengths: np.ndarray) -> tuple[tuple[int, int], ...]:
@@ -185,7 +198,7 @@ class DeltaMoments:
         values = strokes.values
         if values.dtype.kind not in "iu":
             raise fail("drawings", "have integer coordinates for exact moments", values.dtype)
-        if values.dtype in _COMPILED_KINDS and len(values):
+        if values.dtype in _COMPILED_KINDS and values.size >= SMALL:
             compiled = cls._compiled(strokes)
             if compiled is not None:
                 return compiled
@@ -195,7 +208,9 @@ class DeltaMoments:
     def _compiled(cls, strokes: Ragged) -> DeltaMoments | None:
         """The moments in one compiled pass (the numbers of :meth:`_general`, several times
         faster); ``None`` when the offsets are so large that an int64 sum may have wrapped."""
-        sums = _int_sums(strokes.values, np.asarray(strokes.offsets, dtype=np.int64))
+        if not len(strokes.values):
+            return None
+        sums = _compiled_sums()(strokes.values, np.asarray(strokes.offsets, dtype=np.int64))
         t = sums.tolist()
         top = max(-t[4], t[5], -t[6], t[7], 1)  # exact: the ranges never overflow
         if strokes.n_points * top * top > _INT64_MAX:
