@@ -39,7 +39,7 @@ from strokedelta.experiments import (
     run_experiment_files,
     write_csv,
 )
-from strokedelta.models import resolve_device
+from strokedelta.models import device_type
 from strokedelta.render import plot_loss_curves
 from strokedelta.synthetic import synthetic_series
 
@@ -111,7 +111,7 @@ def run_demo(
     DemoResult
         The tables, the files written (``report.md`` last) and how the demo ran.
     """
-    device = resolve_device(device).type
+    device = device_type(device)
     show = sys.stderr.isatty() if progress is None else bool(progress)
     common: dict[str, Any] = {"quick": quick, "device": device, "seed": seed, "progress": show}
     clock = StageTimer(STAGES, show)

@@ -25,7 +25,7 @@ from strokedelta.experiments.drift import drift_experiment, write_drift_outputs
 from strokedelta.experiments.shift import shift_experiment, shift_summary, write_shift_outputs
 from strokedelta.experiments.sketch_shift import run_sketch_shift, write_sketch_shift_outputs
 from strokedelta.io import read_drawings
-from strokedelta.models import resolve_device
+from strokedelta.models import device_type
 from strokedelta.sketch import Drawings, simplify_drawings
 from strokedelta.synthetic import synthetic_drawings
 
@@ -131,7 +131,7 @@ def run_experiment_files(
     None.
     """
     settings = experiment_settings(name, quick=quick, seed=seed)
-    common: dict[str, Any] = {"device": resolve_device(device).type, "progress": progress}
+    common: dict[str, Any] = {"device": device_type(device), "progress": progress}
     if name != "sketch-shift" and data is not None:
         raise fail("data", "be given only for the sketch-shift experiment", f"{data} for {name}")
     written: list[Path] = []

@@ -16,7 +16,7 @@ Examples
 [498.0]
 """
 
-from strokedelta.models.device import resolve_device
+from strokedelta.models.device import device_type, resolve_device
 from strokedelta.models.linear import AbsoluteLinearRegressor, DeltaLinearRegressor
 from strokedelta.models.next_step import (
     NextDeltaRegressor,
@@ -37,6 +37,7 @@ __all__ = [
     "NextStepRegressor",
     "TableRegressor",
     "delta_pairs",
+    "device_type",
     "load_model",
     "next_step_windows",
     "resolve_device",
