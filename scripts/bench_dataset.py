@@ -4,7 +4,8 @@
    (>= 20 categories, 1 GB in all by default; seeded random-walk drawings in 0..255 with fresh
    key_ids, Google's line layout, about 570 bytes a line like the real simplified files).
 2. Builds the Sketch-RNN set (70000/2500/2500 per category) with the single engine, with Dask on
-   a ``LocalCluster`` of 2 worker processes, and with a straightforward script (``json.loads``
+   a ``LocalCluster`` of 2 worker processes (forked; ``--start-methods`` adds spawned ones),
+   and with a straightforward script (``json.loads``
    per line, numpy per drawing, a seeded shuffle per category, ``np.savez``), each in a fresh
    process; prints wall time, drawings per second per core, the process's peak RSS (VmHWM),
    and the time 50M drawings would take on 16 cores at the measured per-core rate.
@@ -124,9 +125,10 @@ import sys, glob
 from strokedelta.datasets import build_dataset
 source, out, engine, splits = sys.argv[1:5]
 files = sorted(glob.glob(source + "/*.ndjson"))
-if engine == "dask":
+if engine.startswith("dask"):
     from strokedelta.distributed import local_client
-    with local_client(n_workers=2, processes=True) as client:
+    method = engine.partition("-")[2] or None  # dask-spawn: spawned workers; default fork
+    with local_client(n_workers=2, processes=True, start_method=method) as client:
         build_dataset(files, out, splits=splits, engine="dask", client=client)
 else:
     build_dataset(files, out, splits=splits)
@@ -187,6 +189,11 @@ def main() -> None:
     parser.add_argument("--memory-only", action="store_true", help="only part 3")
     parser.add_argument("--speed-only", action="store_true", help="only parts 1 and 2")
     parser.add_argument("--stages", action="store_true", help="only part 4")
+    parser.add_argument(
+        "--start-methods",
+        action="store_true",
+        help="in part 2, also Dask with spawned worker processes (the default forks them)",
+    )
     args = parser.parse_args()
     megabytes = 1.0 if args.quick else args.megabytes
     args.categories = args.categories or (4 if args.quick else 20)
@@ -197,13 +204,13 @@ def main() -> None:
             stages(root, args.categories, megabytes)
             return
         if not args.memory_only:
-            speed(root, args.categories, megabytes, cores)
+            speed(root, args.categories, megabytes, cores, args.start_methods)
         if not args.speed_only:
             memory(root, args.quick)
 
 
-def speed(root: Path, categories: int, megabytes: float, cores: int) -> None:
-    """Parts 1 and 2: the three builds of one synthetic set."""
+def speed(root: Path, categories: int, megabytes: float, cores: int, spawn: bool) -> None:
+    """Parts 1 and 2: the three builds of one synthetic set (four with ``spawn``)."""
     drawings = make_set(root / "set", categories, megabytes)
     size = sum(p.stat().st_size for p in (root / "set").glob("*.ndjson")) / 1e6
     print(
@@ -214,6 +221,15 @@ def speed(root: Path, categories: int, megabytes: float, cores: int) -> None:
     runs = {
         "single": measured(BUILD, root / "set", root / "single", "single", "70000,2500,2500"),
         "dask-2": measured(BUILD, root / "set", root / "dask", "dask", "70000,2500,2500"),
+        **(
+            {
+                "dask-spawn": measured(
+                    BUILD, root / "set", root / "ds", "dask-spawn", "70000,2500,2500"
+                )
+            }
+            if spawn
+            else {}
+        ),
         "json.loads": measured(BASELINE, root / "set", root / "baseline"),
     }
     after = measured(CONTROL)
@@ -228,7 +244,7 @@ def speed(root: Path, categories: int, megabytes: float, cores: int) -> None:
         rate = drawings / run["wall"]
         per_cpu = drawings / run["cpu"]  # per CPU-second: fair on a shared, loaded machine
         full = 50e6 / (per_cpu * 16)
-        workers = f" (workers {run['child_rss']:.0f} MB)" if name == "dask-2" else ""
+        workers = f" (workers {run['child_rss']:.0f} MB)" if name.startswith("dask") else ""
         print(
             f"[2] {name:10s} wall {run['wall']:6.1f} s ({rate:7.0f} drawings/s, "
             f"{rate / cores:7.0f} per core)  CPU {run['cpu']:6.1f} s ({per_cpu:7.0f} "

@@ -1,9 +1,11 @@
 """The compiled shortcuts of a build give what the general code gives: reordering drawings
-(``take_drawings`` against ``Drawings.__getitem__``) and the ndjson scanner's int32 stroke-3 pass
-(against ``build_drawings``, also at the int32 and 2**30 boundaries where it hands over)."""
+(``take_drawings`` and ``take_parts`` against ``Drawings.__getitem__``) and the ndjson
+scanner's int32 stroke-3 pass (against ``build_drawings``, also at the int32 and 2**30
+boundaries where it hands over)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
@@ -12,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from strokedelta.datasets._gather import take_drawings
+from strokedelta.datasets._gather import take_drawings, take_parts
 from strokedelta.io._ndjson_build import ChunkState, build_drawings
 from strokedelta.io._ndjson_scan import parse_compiled
 from strokedelta.limits import DEFAULT_LIMITS
@@ -77,6 +79,25 @@ def test_take_drawings_equals_indexing(drawings, data):
     assert got.strokes.equals(want.strokes)
     assert got.meta.equals(want.meta)
     assert take_drawings(d, np.arange(len(d))) is d
+
+
+@settings(max_examples=60, deadline=None)
+@given(polylines(st.integers(-50, 300)), st.data())
+def test_take_parts_equals_indexing_the_concatenation(drawings, data):
+    meta = pd.DataFrame({"key_id": [f"k{i}" for i in range(len(drawings))]})
+    d = Drawings.from_polylines(drawings, meta)
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(d)), max_size=3)))
+    bounds = [0, *cuts, len(d)]
+    parts = [d[a:b] for a, b in itertools.pairwise(bounds) if b > a]
+    order = np.array(data.draw(st.permutations(range(len(d)))), dtype=np.int64)
+    order = order[: data.draw(st.integers(0, len(d)))]
+    got, want = take_parts(parts, order), d[order]
+    assert got.strokes.equals(want.strokes)
+    assert got.meta.equals(want.meta)
+    repeated = np.array([0, 0, len(d) - 1])  # a position twice: the general path
+    assert take_parts(parts, repeated).strokes.equals(d[repeated].strokes)
+    with pytest.raises(IndexError, match=rf"0\.\.{2 * len(d) - 1}"):
+        take_parts(parts + parts, np.array([2 * len(d)]))
 
 
 def test_take_drawings_refuses_positions_out_of_range():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dask.dataframe as dd
@@ -284,6 +285,25 @@ def test_local_client_runs_frames_and_files(three_files, tmp_path):
         with client_for(client.scheduler_info()["address"]) as second:
             assert second.submit(sum, [1, 2, 3]).result() == 6
     assert client.status == "closed"
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_local_client_worker_processes_by_start_method(method):
+    import strokedelta.datasets  # noqa: F401  # what a forked worker inherits
+
+    with local_client(n_workers=1, processes=True, start_method=method) as client:
+        pid = client.submit(os.getpid, pure=False).result()
+        # (eval of a string: a function of this module would import it, and strokedelta, there)
+        check = "'strokedelta.datasets' in __import__('sys').modules"
+        inherited = client.submit(eval, check, pure=False).result()
+    assert pid != os.getpid()  # a process of its own
+    assert inherited is (method == "fork")
+
+
+def test_local_client_refuses_an_unknown_start_method():
+    clusters = local_client(processes=True, start_method="thread")
+    with pytest.raises(ValidationError, match=r"start_method must be one of .*'thread'"):
+        clusters.__enter__()
 
 
 @pytest.mark.parametrize("address", ["", "  ", None])

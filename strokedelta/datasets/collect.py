@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from strokedelta.datasets import spills
+from strokedelta.datasets._columns import repeated_string
 from strokedelta.datasets.outputs import category_stem, sha256_of, write_category_files
 from strokedelta.datasets.scan import Candidates
 from strokedelta.datasets.spec import BuildSpec
@@ -183,7 +184,7 @@ def _bare(strokes: Ragged, meta: pd.DataFrame | None = None) -> Drawings:
 
 def _labelled(piece: Drawings, split: str) -> Drawings:
     meta = piece.meta.copy()
-    meta["split"] = pd.array([split] * len(piece), dtype="string")
+    meta["split"] = repeated_string(split, len(piece))
     return _bare(piece.strokes, meta)
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from strokedelta._files import atomic_path
-from strokedelta.datasets._npz_stream import object_member
+from strokedelta.datasets._npz_stream import object_member_buffer
 from strokedelta.io import open_writer, write_drawings
 from strokedelta.render.raster import rasterize
 from strokedelta.sketch import SPLITS, Drawings
@@ -65,7 +65,7 @@ def _write_npz(parts: dict[str, Drawings], path: Path) -> list[Path]:
             offsets = strokes.offsets
             info = zipfile.ZipInfo(f"{key}.npy", date_time=_ZIP_EPOCH)
             info.external_attr = 0o600 << 16
-            archive.writestr(info, object_member(flat, offsets[:-1], offsets[1:]))
+            archive.writestr(info, object_member_buffer(flat, offsets[:-1], offsets[1:]))
     return [path]
 
 

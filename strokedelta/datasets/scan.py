@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from strokedelta.datasets import spills
-from strokedelta.datasets._gather import take_drawings
+from strokedelta.datasets._columns import repeated_string
+from strokedelta.datasets._gather import take_parts
 from strokedelta.datasets.keys import identity_keys, position_keys
 from strokedelta.datasets.spec import BuildSpec
 from strokedelta.exceptions import FormatError, ValidationError
@@ -122,25 +123,26 @@ class Candidates:
         order = np.lexsort((positions, ranks, keys))
         if keep is not None:
             order = order[:keep]
-        drawings = Drawings.concat(self.drawings) if len(self.drawings) > 1 else self.drawings[0]
         out = Candidates()
         if len(order) == self.size and not (np.diff(order) != 1).any():  # in order already
-            out.add(drawings, keys, ranks, positions)  # (a sorted spill): no copy
+            parts = self.drawings  # (a sorted spill): no reordering
+            out.add(Drawings.concat(parts) if len(parts) > 1 else parts[0], keys, ranks, positions)
             return out
-        out.add(take_drawings(drawings, order), keys[order], ranks[order], positions[order])
+        out.add(take_parts(self.drawings, order), keys[order], ranks[order], positions[order])
         return out
 
 
-def _category(chunk: Drawings, path: str) -> np.ndarray:
+def _category(chunk: Drawings, path: str) -> tuple[np.ndarray, str | None]:
+    """Each drawing's category, and that category when all have the same (the usual)."""
     stem = stem_of(path)
     if "word" not in chunk.meta.columns:
-        return np.full(len(chunk), stem, dtype=object)
+        return np.full(len(chunk), stem, dtype=object), stem
     column = chunk.meta["word"]
     distinct = column.unique()
     if len(distinct) == 1 and isinstance(distinct[0], str):  # one word per file: the usual
-        return np.full(len(chunk), distinct[0], dtype=object)
+        return np.full(len(chunk), distinct[0], dtype=object), distinct[0]
     words = column.astype(object)
-    return words.where(words.notna(), stem).to_numpy(dtype=object)
+    return words.where(words.notna(), stem).to_numpy(dtype=object), None
 
 
 def _has_ids(chunk: Drawings) -> bool:
@@ -174,15 +176,24 @@ def _apply(
     return keep & mask
 
 
-def _meta(chunk: Drawings, words: np.ndarray, identity: Any) -> pd.DataFrame:
-    """One metadata layout for every input (absent fields are missing values)."""
+def _meta(
+    chunk: Drawings, words: np.ndarray, uniform: str | None, identity: Any, fmt: str
+) -> pd.DataFrame:
+    """One metadata layout for every input (absent fields are missing values); for an npz
+    build only ``key_id`` (a Sketch-RNN file keeps the strokes alone; the identities find
+    repeats and name a drawing in an error)."""
+    if fmt == "npz":
+        return pd.DataFrame({"key_id": identity})
     meta = chunk.meta
     n = len(chunk)
     columns: dict[str, Any] = {}
     for name in META_COLUMNS:
         kind: Any = "boolean" if name == "recognized" else "string"
         if name == "word":
-            columns[name] = pd.array(words, dtype="string")
+            if uniform is not None:
+                columns[name] = repeated_string(uniform, n)
+            else:
+                columns[name] = pd.array(words, dtype="string")
         elif name == "key_id":
             columns[name] = identity
         elif name in meta.columns:
@@ -227,7 +238,7 @@ def _prepare(chunk: Drawings, job: ScanJob) -> Drawings:
 def _scan_chunk(
     chunk: Drawings, job: ScanJob, start: int, scan: FileScan, kept: dict[str, Candidates]
 ) -> None:
-    words = _category(chunk, job.path)
+    words, uniform = _category(chunk, job.path)
     has_ids = _has_ids(chunk)
     keys = _keys(chunk, job, start, has_ids)
     if has_ids:
@@ -249,7 +260,8 @@ def _scan_chunk(
         if not ok.all():
             scan.removed.setdefault("length", Counter()).update(words[index][~ok].tolist())
             part, index = part[ok], index[ok]
-    part = Drawings._trusted(part.strokes, _meta(part, words[index], identity[index]), None, {})
+    meta = _meta(part, words[index], uniform, identity[index], job.spec.format)
+    part = Drawings._trusted(part.strokes, meta, None, {})
     positions = np.arange(start, start + len(chunk), dtype=np.int64)[index]
     kept_words = words[index]
     present = sorted(set(kept_words.tolist()))

@@ -5,7 +5,11 @@ The per-file step appends what it keeps of a category to that file's spill of th
 which keep every drawing) or once at the end (count splits, which keep the best-ranked only).
 Each append splits the drawings into :data:`BUCKETS` buckets by the top bits of their 64-bit
 rank key and writes one record per non-empty bucket: a 16-byte header (bucket, drawings,
-payload bytes) and the pickled :class:`~strokedelta.datasets.scan.Candidates`.
+payload bytes) and the :class:`~strokedelta.datasets.scan.Candidates` pickled with protocol 5,
+its arrays' buffers out of band (:func:`_payload`): the pickle holds only the structure, and
+the points, keys and metadata buffers are written and read by the file calls directly, which
+release the GIL, instead of being copied in and out of the pickle stream while holding it
+(the single engine's threads then work at the same time).
 
 Because a bucket is a range of rank keys, the per-category step can read a category one run of
 buckets at a time (:func:`load_buckets`, skipping the other records by their headers) and still
@@ -88,9 +92,62 @@ def append_spill(path: str | os.PathLike[str], candidates: Any) -> None:
                 continue
             part = cls()
             part.add(slice_drawings(drawings, a, b), keys[a:b], ranks[a:b], positions[a:b])
-            payload = pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
-            handle.write(_HEADER.pack(bucket, b - a, len(payload)))
-            handle.write(payload)
+            pieces = _payload(part)
+            handle.write(_HEADER.pack(bucket, b - a, sum(len(p) for p in pieces)))
+            for piece in pieces:
+                handle.write(piece)
+
+
+#: Buffers of at least this many bytes go out of band (smaller ones stay in the pickle).
+_OUT_OF_BAND = 4096
+#: Out-of-band buffers start at multiples of this in a record (the arrays rebuilt over them
+#: are aligned, as the compiled kernels' signatures expect).
+_ALIGN = 64
+_COUNTS = struct.Struct("<QQ")  # pickle bytes, buffers
+
+
+def _pad(size: int) -> int:
+    return -size % _ALIGN
+
+
+def _payload(part: Any) -> list[Any]:
+    """A record's payload as the pieces to write: the counts, the buffer sizes, the pickle
+    and the out-of-band buffers, each buffer starting at a multiple of :data:`_ALIGN`."""
+    buffers: list[memoryview] = []
+
+    def out_of_band(buffer: pickle.PickleBuffer) -> bool:
+        raw = buffer.raw()
+        if raw.nbytes < _OUT_OF_BAND:
+            return True  # in band
+        buffers.append(raw)
+        return False
+
+    data = pickle.dumps(part, protocol=5, buffer_callback=out_of_band)
+    sizes = np.array([b.nbytes for b in buffers], dtype="<u8").tobytes()
+    head = _COUNTS.pack(len(data), len(buffers)) + sizes
+    pieces: list[Any] = [head, data]
+    at = len(head) + len(data)
+    for raw in buffers:
+        pieces.append(bytes(_pad(at)))
+        pieces.append(raw)
+        at += _pad(at) + raw.nbytes
+    return pieces
+
+
+def _unpickle(payload: np.ndarray) -> Any:
+    """The candidates of a payload read into ``payload`` (arrays are views of it)."""
+    view = payload.data
+    size, count = _COUNTS.unpack(view[: _COUNTS.size])
+    sizes = np.frombuffer(view, dtype="<u8", count=count, offset=_COUNTS.size).tolist()
+    at = _COUNTS.size + 8 * count
+    data = view[at : at + size]
+    at += size
+    buffers = []
+    for nbytes in sizes:
+        at += _pad(at)
+        buffers.append(view[at : at + nbytes])
+        at += nbytes
+    return pickle.loads(data, buffers=buffers)  # this build's own files
 
 
 def _records(path: str) -> list[tuple[int, int, int, int]]:
@@ -142,7 +199,10 @@ def load_buckets(paths: Sequence[str | os.PathLike[str]], lo: int, hi: int) -> l
             for bucket, _, offset, nbytes in _records(path):
                 if lo <= bucket < hi:
                     handle.seek(offset)
-                    parts.append(pickle.loads(handle.read(nbytes)))  # this build's own files
+                    payload = np.empty(nbytes, dtype=np.uint8)  # aligned, writable
+                    if handle.readinto(payload.data) != nbytes:
+                        raise OSError(f"{path}: a spill record ends early")
+                    parts.append(_unpickle(payload))
     return parts
 
 

@@ -15,20 +15,28 @@ importing this package raises :class:`~strokedelta.exceptions.MissingDependencyE
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from strokedelta._lazy import lazy_attributes
 from strokedelta.exceptions import MissingDependencyError
 
 try:  # the optional extra strokedelta[dask]: one clear error instead of a bare ImportError
-    import dask.bag
-    import dask.dataframe  # noqa: F401
+    import dask.bag  # noqa: F401
     import distributed  # noqa: F401
 except ImportError as exc:
     raise MissingDependencyError("dask", extra="dask") from exc
 
 from strokedelta.distributed.cluster import client_for, local_client
-from strokedelta.distributed.dataframe import delta_dask_frame
 from strokedelta.distributed.datasets import DaskEngine
 from strokedelta.distributed.files import convert_files, convert_many
 from strokedelta.distributed.stats import describe_files_dask
+
+if TYPE_CHECKING:  # at run time __getattr__ imports it: dask.dataframe and scikit-learn take
+    from strokedelta.distributed.dataframe import delta_dask_frame  # a second to import
+
+__getattr__, __dir__ = lazy_attributes(
+    globals(), {"delta_dask_frame": "strokedelta.distributed.dataframe"}
+)
 
 __all__ = [
     "DaskEngine",

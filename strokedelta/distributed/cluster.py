@@ -4,25 +4,34 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 from collections.abc import Iterator
 
 import dask
 from distributed import Client, LocalCluster
 
-from strokedelta._validation import check_int, fail
+from strokedelta._validation import check_choice, check_int, fail
 
 __all__ = ["client_for", "local_client"]
 
 
 @contextlib.contextmanager
 def local_client(
-    n_workers: int = 2, threads_per_worker: int = 1, processes: bool = False
+    n_workers: int = 2,
+    threads_per_worker: int = 1,
+    processes: bool = False,
+    start_method: str | None = None,
 ) -> Iterator[Client]:
     """A ``distributed.LocalCluster`` and its ``Client``, both closed on exit.
 
     ``processes=False`` keeps the workers in this process (in-memory transport, no ports, fast
-    start); ``processes=True`` spawns them (each re-imports numba and torch: seconds). The
-    scheduler's HTTP endpoint (distributed always starts one) takes a free localhost port.
+    start); ``processes=True`` starts worker processes by ``start_method``: by default
+    ``"fork"`` on Linux (a worker inherits what this process imported: distributed, pandas,
+    numba, strokedelta), ``"spawn"`` elsewhere (a fresh interpreter that imports all of it
+    again; ``scripts/bench_dataset.py --start-methods`` times both). Fork copies only the calling
+    thread: pass ``"spawn"`` when this process already runs threads of its own that hold locks
+    (OpenMP pools, a server). The scheduler's HTTP endpoint (distributed always starts one)
+    takes a free localhost port.
 
     Examples
     --------
@@ -33,13 +42,20 @@ def local_client(
     """
     check_int("n_workers", n_workers, minimum=1)
     check_int("threads_per_worker", threads_per_worker, minimum=1)
+    if start_method is None:
+        start_method = "fork" if sys.platform.startswith("linux") else "spawn"
+    check_choice("start_method", start_method, ("fork", "spawn", "forkserver"))
     # distributed spawns its worker processes with MALLOC_TRIM_THRESHOLD_=65536, which also
     # fixes glibc's mmap threshold at 128 KiB: every array over it is then a fresh mmap whose
     # pages each chunk faults in again (more system time than the work itself on a build's
     # chunks). The workers keep this process's allocator settings, as the single engine has.
     environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
     environ.pop("MALLOC_TRIM_THRESHOLD_", None)
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+    settings = {
+        "distributed.nanny.pre-spawn-environ": environ,
+        "distributed.worker.multiprocessing-method": start_method,
+    }
+    with dask.config.set(settings):
         cluster = LocalCluster(
             n_workers=n_workers,
             threads_per_worker=threads_per_worker,

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from typing import Any, cast
 
-import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 from dask import delayed
@@ -20,8 +19,14 @@ from dask import delayed
 from strokedelta._kernels import overflow_error
 from strokedelta._validation import check_int, fail
 from strokedelta.delta import from_deltas
+from strokedelta.exceptions import MissingDependencyError
 from strokedelta.frames import column_values, is_masked, numeric_kind, row_label
 from strokedelta.transformer import DeltaTransformer
+
+try:  # dask's dataframe part of the extra strokedelta[dask] (pandas and pyarrow glue)
+    import dask.dataframe as dd
+except ImportError as exc:
+    raise MissingDependencyError("dask", extra="dask") from exc
 
 __all__ = ["delta_dask_frame"]
 
