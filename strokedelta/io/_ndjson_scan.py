@@ -21,11 +21,11 @@ from strokedelta.io._ndjson_kernel import (
     OK,
     SPLIT_FIELD,
     byte_counts,
-    gather_spans,
     scan_chunk,
     stroke3_int32,
 )
 from strokedelta.io._ndjson_lines import STRING_COLUMNS
+from strokedelta.io._ndjson_spans import gather_fields
 from strokedelta.limits import ReadLimits
 from strokedelta.ragged import Ragged, offsets_from_lengths
 from strokedelta.sketch.drawings import META_COLUMNS, SPLITS, Drawings
@@ -42,7 +42,8 @@ def parse_compiled(
 ) -> Drawings | None:
     """Parse a chunk of ``n_lines`` lines with the compiled scanner; None when it gives up,
     the data is bad or a drawing is over a limit."""
-    if limits.max_depth < DRAWING_DEPTH or not _is_utf8(data):
+    ascii = data.isascii()
+    if limits.max_depth < DRAWING_DEPTH or not (ascii or _is_utf8(data)):
         return None
     buf = np.frombuffer(data, dtype=np.uint8)
     counts = byte_counts(buf)
@@ -100,7 +101,7 @@ def parse_compiled(
             return None
         time = t.astype(np.int64)
     state.width = width
-    meta = _meta(buf, spans[:rows], escaped[:rows], recognized[:rows])
+    meta = _meta(buf, spans[:rows], escaped[:rows], recognized[:rows], ascii)
     if meta is None:
         return None
     if width == 2 and not floats:  # simplified drawings: one compiled pass to int32 stroke-3
@@ -114,15 +115,17 @@ def parse_compiled(
 
 
 def _meta(
-    buf: np.ndarray, spans: np.ndarray, escaped: np.ndarray, flags: np.ndarray
+    buf: np.ndarray, spans: np.ndarray, escaped: np.ndarray, flags: np.ndarray, ascii: bool
 ) -> pd.DataFrame | None:
     """The metadata columns of the scanned rows; None for text the line parser must judge."""
-    columns: dict[str, Any] = {}
-    for k, name in enumerate(STRING_COLUMNS):
-        column = _span_strings(buf, spans[:, k], escaped[:, k])
-        if column is None:
-            return None
-        columns[name] = column
+    fields = list(range(len(STRING_COLUMNS)))
+    has_split = bool((spans[:, SPLIT_FIELD, 0] >= 0).any())  # strokedelta's own split field
+    if has_split:
+        fields.append(SPLIT_FIELD)
+    texts = _field_texts(buf, spans[:, fields], escaped[:, fields], ascii)
+    if texts is None:
+        return None
+    columns: dict[str, Any] = dict(zip(STRING_COLUMNS, texts))
     if (flags >= 0).all():
         columns["recognized"] = flags.astype(bool)
     else:
@@ -130,9 +133,9 @@ def _meta(
         column[flags < 0] = pd.NA
         columns["recognized"] = column
     meta = pd.DataFrame({c: columns[c] for c in META_COLUMNS})
-    if (spans[:, SPLIT_FIELD, 0] >= 0).any():  # strokedelta's split field, when present
-        split = _span_strings(buf, spans[:, SPLIT_FIELD], escaped[:, SPLIT_FIELD])
-        if split is None or not split.dropna().isin(SPLITS).all():
+    if has_split:
+        split = texts[-1]
+        if not split.dropna().isin(SPLITS).all():
             return None  # the line-by-line parser names the line with an unknown split
         meta["split"] = split
     return meta
@@ -149,8 +152,6 @@ def _gather_bytes(buf: np.ndarray, start: np.ndarray, length: np.ndarray) -> np.
 
 
 def _is_utf8(data: bytes) -> bool:
-    if data.isascii():
-        return True
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
@@ -169,37 +170,50 @@ def _unescape(buf: np.ndarray, spans: np.ndarray) -> list[str] | None:
     return list(texts)
 
 
-def _span_strings(buf: np.ndarray, spans: np.ndarray, escaped: np.ndarray) -> pd.Series | None:
-    """Byte spans (start, end; start -1 = null) as a pandas string column via Arrow buffers.
+def _field_texts(
+    buf: np.ndarray, spans: np.ndarray, escaped: np.ndarray, ascii: bool
+) -> list[pd.Series] | None:
+    """Byte spans (``(rows, fields, 2)``: start, end; start -1 = null) as pandas string columns
+    over Arrow buffers, all fields gathered in one pass (:mod:`strokedelta.io._ndjson_spans`).
 
     Spans flagged in ``escaped`` are decoded by :func:`json.loads` (the scanner checked their
-    escapes). None when the bytes are not valid UTF-8 or an escape is a lone surrogate.
+    escapes). None when the bytes are not valid UTF-8 or an escape is a lone surrogate; an
+    ASCII chunk needs no check (spans end at ASCII quotes).
     """
     import pyarrow as pa
 
-    present = spans[:, 0] >= 0
-    starts = np.ascontiguousarray(spans[:, 0])
-    length = np.where(present, spans[:, 1] - starts, 0)
-    offsets = offsets_from_lengths(length)
-    text = np.empty(int(offsets[-1]), dtype=np.uint8)
-    gather_spans(buf, starts, length, offsets, text)
-    validity = None if present.all() else pa.py_buffer(np.packbits(present, bitorder="little"))
-    array = pa.LargeStringArray.from_buffers(
-        len(spans),
-        pa.py_buffer(offsets),
-        pa.py_buffer(text),
-        validity,
-        int((~present).sum()),
-    )
-    try:
-        array.validate(full=True)
-    except pa.ArrowInvalid:
-        return None
-    column = array.to_pandas()
-    if escaped.any():
-        where = np.flatnonzero(escaped)
-        texts = _unescape(buf, spans[where])
-        if texts is None:
-            return None
-        column.iloc[where] = texts
-    return column
+    rows = spans.shape[0]
+    present = spans[:, :, 0] >= 0
+    starts = np.ascontiguousarray(spans[:, :, 0])
+    lengths = np.where(present, spans[:, :, 1] - starts, 0)
+    offsets = np.zeros((rows + 1, spans.shape[1]), dtype=np.int64)
+    np.cumsum(lengths, axis=0, out=offsets[1:])
+    bases = np.zeros(spans.shape[1] + 1, dtype=np.int64)
+    np.cumsum(offsets[-1], out=bases[1:])
+    text = np.empty(int(bases[-1]), dtype=np.uint8)
+    gather_fields(buf, starts, lengths, offsets, bases, text)
+    columns = []
+    for k in range(spans.shape[1]):
+        valid = present[:, k]
+        validity = None if valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
+        array = pa.LargeStringArray.from_buffers(
+            rows,
+            pa.py_buffer(np.ascontiguousarray(offsets[:, k])),
+            pa.py_buffer(text[bases[k] : bases[k + 1]]),
+            validity,
+            int(rows - valid.sum()),
+        )
+        if not ascii:
+            try:
+                array.validate(full=True)
+            except pa.ArrowInvalid:
+                return None
+        column = array.to_pandas()
+        if escaped[:, k].any():
+            where = np.flatnonzero(escaped[:, k])
+            decoded = _unescape(buf, spans[where, k])
+            if decoded is None:
+                return None
+            column.iloc[where] = decoded
+        columns.append(column)
+    return columns
