@@ -299,3 +299,18 @@ def test_a_drawing_given_twice_is_kept_once(tmp_path):
         tmp_path / "once" / "cat.npz"
     ).read_bytes()
     assert once["categories"]["cat"]["counts"] == {"train": 30, "valid": 10, "test": 10}
+
+
+def test_npz_builds_narrow_points_to_int16_only_where_they_fit(tmp_path):
+    from strokedelta.datasets._gather import as_int16
+
+    edge = np.array([[-32768, 32767, 1]], dtype=np.int32)
+    assert as_int16(edge).tolist() == edge.tolist()
+    assert as_int16(edge).dtype == np.int16
+    assert as_int16(edge + np.array([[0, 1, 0]])) is None
+    assert as_int16(edge - np.array([[1, 0, 0]])) is None
+    wide = Drawings.from_polylines([[[[0, 40000], [0, 0]]], [[[0, 5], [0, 5]]]])
+    write_drawings(wide, tmp_path / "cat.ndjson")
+    with pytest.raises(ValidationError, match=r"must fit int16 .*got 0\.\.40000"):
+        build_dataset([tmp_path / "cat.ndjson"], tmp_path / "set", splits="1,1,0")
+    assert not (tmp_path / "set").exists()

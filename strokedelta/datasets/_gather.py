@@ -29,7 +29,7 @@ from strokedelta._kernels import PREFETCH_AHEAD, prefetch
 from strokedelta.ragged import Ragged
 from strokedelta.sketch import Drawings
 
-__all__ = ["slice_drawings", "take_drawings", "take_parts"]
+__all__ = ["as_int16", "slice_drawings", "take_drawings", "take_parts"]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -141,6 +141,33 @@ def take_parts(parts: list[Drawings], order: np.ndarray) -> Drawings:
     else:
         meta = pd.concat(metas, ignore_index=True).iloc[order].reset_index(drop=True)
     return Drawings._trusted(Ragged(out, offsets), meta, None, parts[0].attrs)
+
+
+@numba.njit(cache=True, nogil=True)
+def _narrow(values: np.ndarray, out: np.ndarray) -> bool:
+    for i in range(values.shape[0]):
+        v = values[i]
+        if v < -32768 or v > 32767:
+            return False
+        out[i] = v
+    return True
+
+
+def as_int16(values: np.ndarray) -> np.ndarray | None:
+    """``values`` (integers) as int16 in one compiled pass; None when one does not fit.
+
+    Examples
+    --------
+    >>> as_int16(np.array([[1, -2, 0]], dtype=np.int32)).dtype.name
+    'int16'
+    >>> as_int16(np.array([40000], dtype=np.int64)) is None
+    True
+    """
+    flat = np.ascontiguousarray(values).reshape(-1)
+    if flat.dtype.kind not in "iu" or flat.dtype.itemsize > 8 or flat.dtype == np.uint64:
+        return None
+    out = np.empty(flat.shape, dtype=np.int16)
+    return out.reshape(values.shape) if _narrow(flat, out) else None
 
 
 def slice_drawings(drawings: Drawings, start: int, stop: int) -> Drawings:

@@ -24,12 +24,13 @@ import pandas as pd
 
 from strokedelta.datasets import spills
 from strokedelta.datasets._columns import repeated_string
-from strokedelta.datasets._gather import take_parts
+from strokedelta.datasets._gather import as_int16, take_parts
 from strokedelta.datasets.keys import identity_keys, position_keys
 from strokedelta.datasets.spec import BuildSpec
 from strokedelta.exceptions import FormatError, ValidationError
 from strokedelta.io import iter_drawings
 from strokedelta.limits import ReadLimits
+from strokedelta.ragged import Ragged
 from strokedelta.sketch import Drawings, simplify_drawings
 from strokedelta.sketch.drawings import META_COLUMNS
 
@@ -232,7 +233,20 @@ def _prepare(chunk: Drawings, job: ScanJob) -> Drawings:
             "coordinates (add --simplify for raw drawings)",
             path=job.path,
         )
+    if job.spec.format == "npz":
+        return _as_int16(bare)
     return bare
+
+
+def _as_int16(drawings: Drawings) -> Drawings:
+    """The drawings with int16 points when they fit: what a Sketch-RNN file stores, carried
+    from the start (half the bytes to reorder, spill and read back). Points that do not fit
+    stay as they are, and the npz writer refuses them, naming the range."""
+    values = drawings.strokes.values
+    narrow = None if values.dtype == np.int16 else as_int16(values)
+    if narrow is None:
+        return drawings
+    return Drawings._trusted(Ragged(narrow, drawings.strokes.offsets), drawings.meta, None, {})
 
 
 def _scan_chunk(
