@@ -54,6 +54,9 @@ def local_client(
     settings = {
         "distributed.nanny.pre-spawn-environ": environ,
         "distributed.worker.multiprocessing-method": start_method,
+        # the workers' statistical profiler walks every thread's stack 100 times a second,
+        # for the dashboard's profile page: CPU a build on a few local cores has none to spare
+        "distributed.worker.profile.enabled": False,
     }
     with dask.config.set(settings):
         cluster = LocalCluster(
