@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -372,6 +373,70 @@ def test_the_scanner_kernel_has_no_array_defaults():
         if func is not None:
             defaults = func.__defaults__ or ()
             assert not any(isinstance(v, np.ndarray) for v in defaults), name
+
+
+#: Number texts of every shape (up to 32 characters, where the scanner gives up): integers of
+#: 1 to 21 digits, fractions and exponents, and near misses that JSON rejects.
+NEAR_MISSES = ["01", "-01", "00", "0012", "1.", ".5", "-", "+1", "1e", "1E+", "--1", "1x", "1 2"]
+number_texts = st.one_of(
+    st.integers(-(10**20), 10**20).map(str),
+    st.from_regex(r"-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,6})?([eE][+-]?[0-9]{1,3})?", fullmatch=True),
+    st.sampled_from(NEAR_MISSES),
+)
+#: Every length of integer around the 8 bytes read at once and the 15 digits kept exact.
+EDGE_NUMBERS = [
+    *NEAR_MISSES,
+    *(sign + "9876543210123456789"[:size] for sign in ("", "-") for size in range(1, 20)),
+    *("1" + "0" * size for size in range(1, 17)),
+    *("0" + tail for tail in ("", ".0", "e5", "E-1", "0", "1")),
+    *("1234567" + tail for tail in (".5", "e2", "E+2", " ", "\t", "\r", "x")),
+]
+
+
+def _check_numbers(xs: list[str], space: str = "", newline: bool = True, writable: bool = False):
+    """scan_chunk on a drawing of the number texts ``xs`` (x) and reversed (y) gives what
+    json.loads gives: the same numbers, the integers of up to 15 digits parsed, every other
+    number left as text, and a give-up exactly where JSON refuses."""
+    gap = space + "," + space
+    text = f'{{"drawing":[[[{space}{gap.join(xs)}{space}],[{gap.join(xs[::-1])}]]]}}'
+    buf = np.frombuffer((text + "\n" * newline).encode(), dtype=np.uint8)
+    if writable:
+        buf = buf.copy()
+    found = nd_kernel.scan_chunk(buf, 0, 2, 2 * len(xs) + 2, 2, 2 * len(xs) + 1)
+    try:
+        expected = json.loads(text)["drawing"][0]
+    except ValueError:
+        assert found[0] != nd_kernel.OK, text
+        return
+    assert found[0] == nd_kernel.OK, text
+    coords, float_index, float_start, float_len = found[7:11]
+    values = coords.astype(object)
+    for k in range(found[14]):
+        token = buf[float_start[k] : float_start[k] + float_len[k]].tobytes().decode()
+        assert token in [x.strip() for x in xs]
+        values.reshape(-1)[float_index[k]] = json.loads(token)
+    texts = {int(k) for k in float_index[: found[14]]}
+    kept = {k for k, x in enumerate(xs) if not re.fullmatch(r"-?[0-9]{1,15}", x.strip())}
+    assert texts == kept | {coords.shape[1] + len(xs) - 1 - k for k in kept}, text
+    assert values[:2, : len(xs)].tolist() == expected, text
+
+
+@given(
+    xs=st.lists(number_texts, min_size=1, max_size=12),
+    space=st.sampled_from(["", " ", "\t ", "\r"]),
+    newline=st.booleans(),
+    writable=st.booleans(),
+)
+def test_the_scanner_reads_every_number_as_json_does(xs, space, newline, writable):
+    _check_numbers(xs, space, newline, writable)
+
+
+@pytest.mark.parametrize("newline", [True, False])
+def test_the_scanner_reads_numbers_of_every_length_anywhere_in_a_list(newline):
+    # 8 bytes at a time where 8 remain, byte by byte near the end of a chunk with no newline
+    for number in EDGE_NUMBERS:
+        for xs in ([number], [number, "7"], ["7", number], ["12", number, "3"]):
+            _check_numbers(xs, newline=newline)
 
 
 def test_chunks_are_bounded_in_bytes_too(tmp_path, monkeypatch):
