@@ -422,3 +422,13 @@ def test_prediction_columns_of_several_or_unnamed_targets():
         bare.predict_frame(frame)
     with pytest.raises(NotFittedError):
         AbsoluteLinearRegressor().prediction_columns()
+
+
+def test_lstsq_on_many_rows_solves_on_float64_pairs():
+    # 20,000 rows take the bucket shuffle; the gradient solver's compact float32 pairs would
+    # leave errors near 1e-7 here, the float64 pairs of lstsq none beyond rounding
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(20_000, 3)) * 100 + 1e4
+    weight = np.array([[1.5], [-0.25], [3.0]])
+    model = DeltaLinearRegressor(solver="lstsq", random_state=0).fit(x, x @ weight + 7.0)
+    np.testing.assert_allclose(model.coef_.reshape(3, 1), weight, rtol=0, atol=1e-10)

@@ -394,11 +394,11 @@ def test_the_one_target_epoch_gives_the_bits_of_the_general_epoch(p, optimizer, 
     start = np.zeros((p + 2, 1))
     start[:p] = rng.normal(size=(p, 1))
     results = []
-    for kernel in (_epoch._epoch, _epoch._epoch_one):
+    for kernel, width in ((_epoch._epoch["f4"], ()), (_epoch._epoch_one[f"f4_{p}"], (0.0,) * p)):
         run = _epoch.EpochState(start, optimizer)
         losses = np.empty(len(rates))
-        kernel["f4"](rows, order, p, 64, bias, run.adam, inv, rates, run.state, run.grad,
-                     run.m, run.v, 0, losses)  # fmt: skip
+        kernel(rows, order, p, 64, bias, run.adam, inv, rates, run.state, run.grad,
+               run.m, run.v, 0, losses, *[width] if width else [])  # fmt: skip
         results.append((run.state, losses))
     assert results[0][0].tobytes() == results[1][0].tobytes()
     assert results[0][1].tobytes() == results[1][1].tobytes()
@@ -460,6 +460,76 @@ def test_bucketed_pairs_equal_the_differences_of_the_shuffled_rows(n, p, dtype, 
     np.testing.assert_array_equal(one.rows, pairs.rows)
     assert one.sum_squares.tobytes() == pairs.sum_squares.tobytes()
     assert one.means.tobytes() == pairs.means.tobytes()
+
+
+def _centred_rows(x, y):
+    """The documented centre (median of 65 evenly spaced rows) and the float32 rows."""
+    rows = np.hstack([x, y])
+    sample = rows[np.linspace(0, len(rows) - 1, 65).round().astype(int)]
+    centre = np.sort(sample, axis=0)[32]
+    return rows, centre, (rows - centre).astype(np.float32)
+
+
+@pytest.mark.parametrize(("n", "p"), [(20_000, 1), (70_001, 5), (20_000, 7)])
+def test_compact_pairs_are_float32_differences_of_centred_float32_rows(n, p, threaded):
+    """The default fit's pairs: the bits of the documented recipe, within the documented
+    bound of the exact differences, the same on one thread and on three."""
+    rng = np.random.default_rng(n + p)
+    x = rng.normal(size=(n, p)) * np.geomspace(1e-3, 1e3, p) + np.linspace(1e6, -5.0, p)
+    y = rng.normal(size=(n, 1)) + 40.0
+    pairs = packed_pairs(x, y, random_state=3, dtype=np.float64, compact=True)
+    assert pairs.rows.dtype == np.float32
+    assert pairs.rows.shape == (n - 1, p + 1)
+    order, _ = pair_order(n, random_state=3)
+    rows, centre, stored = _centred_rows(x, y)
+    wide = np.diff(stored.astype(np.float64)[order], axis=0)
+    np.testing.assert_array_equal(pairs.rows, wide.astype(np.float32))
+    np.testing.assert_allclose(pairs.sum_squares, (wide**2).sum(axis=0), rtol=1e-12)
+    exact = np.diff(rows[order], axis=0)
+    far = np.abs(rows[order] - centre)
+    bound = 2.0**-24 * (far[1:] + far[:-1] + np.abs(exact)) * 1.001
+    assert (np.abs(pairs.rows - exact) <= bound).all()
+    mean = rows.mean(axis=0)  # float64 rounding of ~1e6 and float32 rounding of ~the spread
+    assert (np.abs(pairs.means - mean) <= 1e-6 * rows.std(axis=0) + 1e-12 * np.abs(mean)).all()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("STROKEDELTA_THREADS", "1")
+        one = packed_pairs(x, y, random_state=3, dtype=np.float64, compact=True)
+    np.testing.assert_array_equal(one.rows, pairs.rows)
+    assert one.sum_squares.tobytes() == pairs.sum_squares.tobytes()
+    assert one.means.tobytes() == pairs.means.tobytes()
+
+
+@pytest.mark.parametrize(("size", "constant"), [(1e100, False), (1e-60, False), (1.0, True)])
+def test_compact_pairs_outside_float32s_safe_range_are_the_exact_pairs(size, constant):
+    """Differences too large or too small for float32 (1e-60 would all round to zero), or a
+    constant column (which might have underflowed), take the exact float64 pairs."""
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(20_000, 2)) * size
+    y = rng.normal(size=(20_000, 1)) * size
+    if constant:
+        x[:, 1] = 3.0
+    compact = packed_pairs(x, y, random_state=1, dtype=np.float64, compact=True)
+    exact = packed_pairs(x, y, random_state=1, dtype=np.float64)
+    assert compact.rows.dtype == np.float64
+    np.testing.assert_array_equal(compact.rows, exact.rows)
+    assert compact.sum_squares.tobytes() == exact.sum_squares.tobytes()
+    assert (compact.sum_squares[[0, 2]] > 0).all()
+
+
+def test_the_default_fit_on_many_rows_matches_least_squares_whatever_the_offset():
+    """30,000 rows without groups: the compact bucket pairs; offsets of 1e6 and columns
+    a million times apart in size cost no accuracy, and a shift moves only the intercept."""
+    from strokedelta.models import AbsoluteLinearRegressor, DeltaLinearRegressor
+
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(30_000, 3)) * [1e-3, 1.0, 1e3] + [1e6, -5.0, 0.0]
+    y = x @ np.array([2e3, -1.0, 1e-3]) + 7.0 + rng.normal(size=30_000)
+    best = AbsoluteLinearRegressor(solver="lstsq").fit(x, y).predict(x)
+    model = DeltaLinearRegressor().fit(x, y)
+    assert np.sqrt(np.mean((model.predict(x) - y) ** 2)) <= 1.01 * np.sqrt(np.mean((best - y) ** 2))
+    shifted = DeltaLinearRegressor().fit(x + 1e4, y - 3.0)
+    np.testing.assert_allclose(shifted.coef_, model.coef_, rtol=1e-4)
+    np.testing.assert_allclose(shifted.predict(x + 1e4), model.predict(x) - 3.0, atol=1e-2)
 
 
 @pytest.mark.parametrize(("optimizer", "bias"), [("adam", True), ("sgd", False)])

@@ -13,8 +13,9 @@ Two pairings, both shift invariant (a constant added to every row cancels in a d
   groups, from ``2 * BUCKET_ROWS`` rows on, the shuffle is the bucket shuffle of
   :mod:`~strokedelta.models._buckets` (a uniformly random permutation too, whose data
   movement is sequential, so the time per row does not grow with the rows): the rows are
-  copied bucket by bucket and differenced bucket by bucket, threaded; below that, and with
-  groups, ``rng.permutation``.
+  copied bucket by bucket and differenced bucket by bucket, threaded (``compact=True``, the
+  default fit's choice: copied centred in float32, see :func:`packed_pairs`); below that, and
+  with groups, ``rng.permutation``.
 
 A group of ``m`` rows gives ``m - 1`` pairs. The gather and the difference run in one fused
 numba pass over the flat arrays in float64 (no Python loop per row or per group), in fixed chunks
@@ -43,7 +44,12 @@ from strokedelta import _kernels
 from strokedelta._kernels import PREFETCH_AHEAD, array_type, jit_kernel, run_chunks, threads_for
 from strokedelta._validation import check_choice, fail
 from strokedelta.models._bucket_pairs import bucketed_pairs
-from strokedelta.models._buckets import bucket_shuffle, n_buckets, shuffle_order
+from strokedelta.models._buckets import (
+    CENTRED_COLUMNS,
+    bucket_shuffle,
+    n_buckets,
+    shuffle_order,
+)
 from strokedelta.ragged import group_order
 
 if TYPE_CHECKING:
@@ -292,8 +298,17 @@ def packed_pairs(
     pairing: str = "random",
     random_state: Any = None,
     dtype: Any = np.float32,
+    compact: bool = False,
 ) -> PackedPairs:
     """Like :func:`delta_pairs` in the training layout, with column statistics in one pass.
+
+    ``compact=True`` makes the pairs of a bucket shuffle (``"random"`` pairing without groups,
+    from ``2 * BUCKET_ROWS`` rows, at most ``CENTRED_COLUMNS`` columns) float32 differences
+    of float32 rows centred on the median of 65 evenly spaced rows
+    (:func:`~strokedelta.models._bucket_pairs.bucketed_pairs` with a centre: half the memory
+    traffic, each difference within ``2**-24`` times the rows' distances from the centre),
+    unless a column's RMS difference is zero or leaves float32's safe range
+    (``FLOAT32_RMS``); other pairs, and those, come in ``dtype`` as without it.
 
     Examples
     --------
@@ -309,6 +324,12 @@ def packed_pairs(
     n = x.shape[0]
     if groups is None and pairing == "random" and n_buckets(n) > 1:
         plan = bucket_shuffle(n, np.random.default_rng(random_state))
+        if compact and x.shape[1] >= 1 and x.shape[1] + y.shape[1] <= CENTRED_COLUMNS:
+            centre = _centre(x, y)
+            out, squares, sums = bucketed_pairs(x, y, plan, np.float32, centre)
+            if _fits_float32(squares, sums, n):
+                return PackedPairs(out, x.shape[1], squares, centre + sums / n)
+            del out
         fast = np.dtype(dtype) in (np.float32, np.float64)
         out, squares, sums = bucketed_pairs(x, y, plan, dtype if fast else np.float64)
         if not fast:  # other dtypes: the float64 differences, rounded once
@@ -323,3 +344,27 @@ def packed_pairs(
         _fill_pairs(x, y, order, offsets, out, stats)
     totals = stats.sum(axis=0)
     return PackedPairs(out, x.shape[1], totals[0], totals[1] / max(1, n))
+
+
+#: Centred float32 rows are used while every column's RMS difference lies within these: far
+#: from float32's overflow, and from its subnormals, where precision ends (a column that comes
+#: out all zeros may have underflowed, so it takes the exact pairs too).
+FLOAT32_RMS = (2.0**-100, 2.0**100)
+
+
+def _centre(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The median of 65 evenly spaced rows of ``[x | y]``, per column (an element, not an
+    average: no arithmetic, so no warning on an inf)."""
+    rows = np.linspace(0, x.shape[0] - 1, 65).round().astype(np.intp)
+    sample = np.sort(np.concatenate([x[rows], y[rows]], axis=1), axis=0)
+    return np.ascontiguousarray(sample[32], dtype=np.float64)
+
+
+def _fits_float32(squares: np.ndarray, sums: np.ndarray, n: int) -> bool:
+    """Whether the statistics of centred float32 pairs are finite with every column's RMS in
+    :data:`FLOAT32_RMS` (else the rows did not fit float32, or held a NaN or an inf)."""
+    if not (np.isfinite(squares).all() and np.isfinite(sums).all()):
+        return False
+    rms = np.sqrt(squares / max(1, n - 1))
+    low, high = FLOAT32_RMS
+    return bool(((rms >= low) & (rms <= high)).all())
