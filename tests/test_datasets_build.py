@@ -314,3 +314,28 @@ def test_npz_builds_narrow_points_to_int16_only_where_they_fit(tmp_path):
     with pytest.raises(ValidationError, match=r"must fit int16 .*got 0\.\.40000"):
         build_dataset([tmp_path / "cat.ndjson"], tmp_path / "set", splits="1,1,0")
     assert not (tmp_path / "set").exists()
+
+
+@pytest.mark.parametrize("fmt", ["npz", "bitmap"])
+def test_a_category_larger_than_one_run_is_written_run_by_run(fmt, tmp_path, monkeypatch):
+    from strokedelta.datasets import collect, spills
+
+    rng = np.random.default_rng(3)
+    lines = [[[rng.integers(0, 255, 4).tolist(), rng.integers(0, 255, 4).tolist()]]]
+    drawings = Drawings.from_polylines(lines * 60 + [[[[i, 9], [0, i]]] for i in range(60)])
+    write_drawings(drawings, tmp_path / "cat.ndjson")
+    options = {"splits": "0.8,0.1,0.1", "format": fmt, "seed": 4}
+    whole = build_dataset([tmp_path / "cat.ndjson"], tmp_path / "whole", **options)
+    streamed: list[str] = []
+    for name in ("write_npz_parts", "write_bitmap_parts"):
+        real = getattr(collect, name)
+        monkeypatch.setattr(
+            collect, name, lambda *a, _r=real, **k: streamed.append(1) or _r(*a, **k)
+        )
+    monkeypatch.setattr(spills, "GROUP_AT", 7)  # 120 drawings: many runs of at most 7
+    runs = build_dataset([tmp_path / "cat.ndjson"], tmp_path / "runs", **options)
+    assert streamed == [1]
+    assert whole["categories"] == runs["categories"]
+    same = ["cat.npz"] if fmt == "npz" else ["cat.npy", "cat.split.npy", "cat.meta.parquet"]
+    for name in same:  # byte for byte, whether written whole or run by run
+        assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / "runs" / name).read_bytes()

@@ -4,6 +4,7 @@ and read back by magenta's ``np.load(..., encoding="latin1", allow_pickle=True)`
 from __future__ import annotations
 
 import io
+import itertools
 import pickletools
 import zipfile
 
@@ -13,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from strokedelta.datasets import _npz_stream
-from strokedelta.datasets._npz_stream import c_pickler_member, object_member
+from strokedelta.datasets._npz_stream import MemberWriter, c_pickler_member, object_member
 from strokedelta.io import read_drawings
 
 
@@ -34,6 +35,35 @@ def test_bytes_are_the_c_picklers(rows, seed):
     flat, starts, stops = _pieces(rows, seed)
     ours = object_member(flat, starts, stops)
     assert ours == c_pickler_member([flat[a:b] for a, b in zip(starts, stops)])
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.integers(0, 40), max_size=30)
+    | st.lists(st.sampled_from([0, 1, 2]), min_size=995, max_size=2010),
+    st.lists(st.integers(0, 2100), max_size=4),
+    st.integers(0, 2**32 - 1),
+)
+def test_a_member_written_in_parts_is_the_whole_members_bytes(rows, cuts, seed):
+    flat, starts, stops = _pieces(rows, seed)
+    bounds = [0, *sorted(c for c in cuts if c <= len(rows)), len(rows)]
+    handle = io.BytesIO()
+    writer = MemberWriter(handle, len(rows))
+    for a, b in itertools.pairwise(bounds):
+        writer.write(flat, starts[a:b], stops[a:b])  # the memo numbers and batches run on
+    writer.close()
+    assert handle.getvalue() == object_member(flat, starts, stops)
+
+
+def test_a_member_writer_refuses_a_wrong_count():
+    flat, starts, stops = _pieces([1, 2], 0)
+    writer = MemberWriter(io.BytesIO(), 1)
+    with pytest.raises(ValueError, match="told of 1 elements; got more"):
+        writer.write(flat, starts, stops)
+    short = MemberWriter(io.BytesIO(), 3)
+    short.write(flat, starts, stops)
+    with pytest.raises(ValueError, match="told of 3 elements; got 2"):
+        short.close()
 
 
 def test_every_opcode_form_and_out_of_order_rows():

@@ -5,12 +5,15 @@ to them) are refused before anything opens them; a directory given as a file is 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -385,3 +388,23 @@ def test_writes_still_work_after_the_checks(tmp_path):
     drawings = Drawings.from_polylines([[[[0, 3], [0, 4]]]])
     write_drawings(drawings, tmp_path / "a.ndjson")
     assert convert_drawings(tmp_path / "a.ndjson", tmp_path / "b.parquet") == (1, 2)
+
+
+def test_bitmap_metadata_has_the_same_bytes_whole_or_in_parts(tmp_path):
+    from strokedelta.datasets.outputs import META_ROWS, _MetaWriter
+
+    n = 2 * META_ROWS + 123  # three row groups, the last one short
+    meta = pd.DataFrame(
+        {
+            "key_id": pd.array([str(i) for i in range(n)], dtype="string"),
+            "recognized": np.arange(n) % 3 == 0,
+        }
+    )
+    with _MetaWriter(tmp_path / "whole.parquet") as whole:
+        whole.add(meta)
+    cuts = [0, 7, META_ROWS - 1, META_ROWS + 5, n - 2, n]
+    with _MetaWriter(tmp_path / "parts.parquet") as parts:
+        for a, b in itertools.pairwise(cuts):
+            parts.add(meta.iloc[a:b])
+    assert (tmp_path / "whole.parquet").read_bytes() == (tmp_path / "parts.parquet").read_bytes()
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "parts.parquet"), meta)

@@ -36,11 +36,12 @@ import itertools
 import pickle
 import pickletools
 import sys
+from typing import Any
 
 import numba
 import numpy as np
 
-__all__ = ["c_pickler_member", "object_member", "object_member_buffer"]
+__all__ = ["MemberWriter", "c_pickler_member", "object_member", "object_member_buffer"]
 
 #: numpy 2 names its array rebuilder ``numpy._core...``; numpy < 2 needs the classic name,
 #: which numpy 2 still reads.
@@ -126,14 +127,19 @@ def _elements(
     dtype_block: np.ndarray,
     out: np.ndarray,
     pos: int,
-) -> tuple[int, int]:
-    """Write the list items (rows ``starts[i]:stops[i]`` of ``data``, 6 bytes a row) from
-    ``pos``; returns (end, next memo number)."""
+    first: int,
+    total: int,
+    memo: int,
+    empty: int,
+) -> tuple[int, int, int]:
+    """Write list items ``first`` to ``first + len(starts) - 1`` of ``total`` (rows
+    ``starts[i]:stops[i]`` of ``data``, 6 bytes a row) from ``pos``, the memo numbers going on
+    from ``memo`` (``empty``: the memo number of ``b""``, -1 before it is written); returns
+    (end, next memo number, empty's memo number)."""
     count = starts.shape[0]
-    memo = _FIRST_MEMO
-    empty = -1  # memo number of b"" once written
     for i in range(count):
-        if count > 1 and i % _BATCH == 0:
+        g = first + i  # the item's place in the whole list: batches of _BATCH, dtype once
+        if total > 1 and g % _BATCH == 0:
             out[pos] = 40  # ( MARK
             pos += 1
         pos = _get(out, pos, 0)
@@ -157,7 +163,7 @@ def _elements(
         out[pos + 2] = 134  # TUPLE2
         pos = _put(out, pos + 3, memo + 3)
         memo += 4
-        if i == 0:
+        if g == 0:
             for k in range(dtype_block.shape[0]):
                 out[pos + k] = dtype_block[k]
             pos += dtype_block.shape[0]
@@ -177,9 +183,9 @@ def _elements(
             else:
                 out[pos] = 66  # B BINBYTES
                 pos = _u32(out, pos + 1, size)
-            first = starts[i] * 6
+            at = starts[i] * 6
             for k in range(size):
-                out[pos + k] = data[first + k]
+                out[pos + k] = data[at + k]
             pos += size
             if size == 0:
                 empty = memo
@@ -190,13 +196,13 @@ def _elements(
         memo += 1
         out[pos] = 98  # b BUILD
         pos += 1
-        if count > 1 and (i % _BATCH == _BATCH - 1 or i == count - 1):
+        if total > 1 and (g % _BATCH == _BATCH - 1 or g == total - 1):
             out[pos] = 101  # e APPENDS
             pos += 1
-    if count == 1:
+    if total == 1 and count == 1:
         out[pos] = 97  # a APPEND
         pos += 1
-    return pos, memo
+    return pos, memo, empty
 
 
 def _header(count: int) -> bytes:
@@ -206,18 +212,85 @@ def _header(count: int) -> bytes:
     return header.getvalue()
 
 
+def _head(count: int) -> bytes:
+    return _header(count) + _HEAD + _int(count) + _DTYPE_O
+
+
+def _tail(memo: int) -> bytes:
+    return (
+        b"t" + (b"q" + bytes([memo]) if memo < 256 else b"r" + memo.to_bytes(4, "little")) + b"b."
+    )
+
+
 def _stream(flat: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> memoryview:
     count = len(starts)
-    head = _header(count) + _HEAD + _int(count) + _DTYPE_O
+    head = _head(count)
     data = flat.reshape(-1).view(np.uint8)
     size = len(head) + len(_DTYPE_I2) + 80 * count + 6 * int((stops - starts).sum()) + 16
     out = np.empty(size, dtype=np.uint8)
     out[: len(head)] = np.frombuffer(head, dtype=np.uint8)
-    pos, memo = _elements(data, starts, stops, _DTYPE_I2, out, len(head))
-    tail = b"t" + (b"q" + bytes([memo]) if memo < 256 else b"r" + memo.to_bytes(4, "little"))
-    tail += b"b."
+    pos, memo, _ = _elements(
+        data, starts, stops, _DTYPE_I2, out, len(head), 0, count, _FIRST_MEMO, -1
+    )
+    tail = _tail(memo)
     out[pos : pos + len(tail)] = np.frombuffer(tail, dtype=np.uint8)
     return out[: pos + len(tail)].data
+
+
+class MemberWriter:
+    """:func:`object_member`'s bytes for ``count`` elements written to ``handle`` part by part:
+    :meth:`write` each run of elements in order, then :meth:`close` (memory: one part).
+
+    Examples
+    --------
+    >>> import io
+    >>> flat = np.arange(12, dtype=np.int16).reshape(4, 3)
+    >>> handle = io.BytesIO()
+    >>> writer = MemberWriter(handle, 3)
+    >>> writer.write(flat, np.array([0, 1]), np.array([1, 1]))
+    >>> writer.write(flat, np.array([1]), np.array([4]))
+    >>> writer.close()
+    >>> handle.getvalue() == object_member(flat, np.array([0, 1, 1]), np.array([1, 1, 4]))
+    True
+    """
+
+    def __init__(self, handle: Any, count: int) -> None:
+        self.handle, self.count, self.done = handle, count, 0
+        self.memo, self.empty = _FIRST_MEMO, -1
+        self.exact = _stream_is_exact()
+        self.pieces: list[np.ndarray] = []  # only when the compiled stream cannot be used
+        if self.exact:
+            handle.write(_head(count))
+
+    def write(self, flat: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> None:
+        """Elements ``flat[starts[i]:stops[i]]`` (an int16 ``(n, 3)`` array), the next ones."""
+        flat, starts, stops = _checked(flat, starts, stops)
+        if self.done + len(starts) > self.count:
+            raise ValueError(f"MemberWriter was told of {self.count} elements; got more")
+        rows = stops - starts
+        if not self.exact or (len(rows) and rows.max() >= 2**31 // 6):
+            if self.exact and self.done:
+                raise ValueError("an element too long for the compiled stream after others")
+            self.exact = False
+            self.pieces += [flat[a:b].copy() for a, b in zip(starts.tolist(), stops.tolist())]
+        elif len(starts):
+            size = len(_DTYPE_I2) + 80 * len(starts) + 6 * int(rows.sum()) + 16
+            out = np.empty(size, dtype=np.uint8)
+            data = flat.reshape(-1).view(np.uint8)
+            pos, self.memo, self.empty = _elements(
+                data, starts, stops, _DTYPE_I2, out, 0, self.done, self.count, self.memo, self.empty
+            )
+            self.handle.write(out[:pos].data)
+        self.done += len(starts)
+
+    def close(self) -> None:
+        """Write the end (every element must have been written)."""
+        if self.done != self.count:
+            raise ValueError(f"MemberWriter was told of {self.count} elements; got {self.done}")
+        if self.exact:
+            self.handle.write(_tail(self.memo))
+        else:
+            self.handle.write(c_pickler_member(self.pieces))
 
 
 def c_pickler_member(pieces: list[np.ndarray]) -> bytes:
@@ -262,6 +335,17 @@ def object_member(flat: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> by
 def object_member_buffer(flat: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> memoryview:
     """:func:`object_member`'s bytes as a buffer, without the copy into ``bytes`` (a 70,000
     drawing train split is some 30 MB, copied while holding the GIL)."""
+    flat, starts, stops = _checked(flat, starts, stops)
+    rows = stops - starts
+    if not _stream_is_exact() or (len(rows) and rows.max() >= 2**31 // 6):
+        pieces = [flat[a:b] for a, b in zip(starts.tolist(), stops.tolist())]
+        return memoryview(c_pickler_member(pieces))
+    return _stream(flat, starts, stops)
+
+
+def _checked(
+    flat: np.ndarray, starts: np.ndarray, stops: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     flat = np.ascontiguousarray(flat, dtype=np.int16)
     starts = np.ascontiguousarray(starts, dtype=np.int64)
     stops = np.ascontiguousarray(stops, dtype=np.int64)
@@ -273,7 +357,4 @@ def object_member_buffer(flat: np.ndarray, starts: np.ndarray, stops: np.ndarray
         or (len(rows) and (rows.min() < 0 or starts.min() < 0 or stops.max() > len(flat)))
     ):
         raise ValueError("object_member needs an int16 (n, 3) array and valid row bounds")
-    if not _stream_is_exact() or (len(rows) and rows.max() >= 2**31 // 6):
-        pieces = [flat[a:b] for a, b in zip(starts.tolist(), stops.tolist())]
-        return memoryview(c_pickler_member(pieces))
-    return _stream(flat, starts, stops)
+    return flat, starts, stops

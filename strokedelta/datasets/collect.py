@@ -7,10 +7,12 @@ category's drawings in rank order without holding them all. A first pass counts 
 without repeats (skipped when the category is one run: it is kept); then the best-ranked
 drawings the splits and ``--limit`` allow are cut by their position in the rank order: the
 lowest-ranked to test, the next to valid, the next to train. The same cut is made however many
-runs there are, so the bytes never depend on the run size. The category's files are written
-(Parquet streamed in row groups; npz and bitmaps, single arrays, from the whole splits) and its
-counts, shortfall, exact moments per split (:class:`~strokedelta.sketch.moments.DeltaMoments`,
-merged run by run) and the SHA-256 of each file are returned.
+runs there are. The category's files are written (Parquet streamed in row groups; npz and
+bitmaps from the whole splits when the category is one run, else run by run, the same bytes,
+so that memory never holds more than a run: the npz members go through temporary files) and
+its counts, shortfall, exact moments
+per split (:class:`~strokedelta.sketch.moments.DeltaMoments`, merged run by run) and the SHA-256
+of each file are returned.
 """
 
 from __future__ import annotations
@@ -25,7 +27,14 @@ import pandas as pd
 
 from strokedelta.datasets import spills
 from strokedelta.datasets._columns import repeated_string
-from strokedelta.datasets.outputs import category_stem, sha256_of, write_category_files
+from strokedelta.datasets.outputs import (
+    Parts,
+    category_stem,
+    sha256_of,
+    write_bitmap_parts,
+    write_category_files,
+    write_npz_parts,
+)
 from strokedelta.datasets.scan import Candidates
 from strokedelta.datasets.spec import BuildSpec
 from strokedelta.datasets.spills import bucket_counts, load_buckets, plan_groups
@@ -188,6 +197,11 @@ def _labelled(piece: Drawings, split: str) -> Drawings:
     return _bare(piece.strokes, meta)
 
 
+def _labelled_pieces(pieces: Iterator[Drawings], split: str) -> Iterator[Drawings]:
+    for piece in pieces:
+        yield _labelled(piece, split)
+
+
 def _write_parquet(
     splits: dict[str, Iterator[Drawings]], target: Path, row_group_size: int, empty: Drawings
 ) -> list[Path]:
@@ -251,6 +265,12 @@ def collect_category(job: CategoryJob) -> CategoryResult:
     if spec.format == "parquet":
         target = folder / f"word={stem}" / "part-0.parquet"
         written = _write_parquet(streams, target, spec.row_group_size, ranked.empty())
+    elif len(ranked.groups) > 1 and pool:  # more than one run: never the whole category held
+        runs: Parts = {s: (counts[s], _labelled_pieces(streams[s], s)) for s in SPLITS}
+        if spec.format == "npz":
+            written = write_npz_parts(runs, folder, job.word)
+        else:
+            written = write_bitmap_parts(runs, folder, job.word, spec.bitmap_size)
     else:
         parts = {}
         for split in SPLITS:  # train, valid, test: the order Sketch-RNN stores them

@@ -13,19 +13,30 @@ row (``.split.npy``: 0 train, 1 valid, 2 test) and its metadata (``.meta.parquet
 from __future__ import annotations
 
 import hashlib
+import shutil
+import tempfile
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from strokedelta._files import atomic_path
-from strokedelta.datasets._npz_stream import object_member_buffer
+from strokedelta.datasets._npz_stream import MemberWriter, object_member_buffer
 from strokedelta.io import open_writer, write_drawings
 from strokedelta.render.raster import rasterize
 from strokedelta.sketch import SPLITS, Drawings
 
-__all__ = ["category_stem", "sha256_of", "write_category_files"]
+__all__ = [
+    "Parts",
+    "category_stem",
+    "sha256_of",
+    "write_bitmap_parts",
+    "write_category_files",
+    "write_npz_parts",
+]
 
 #: The timestamp of every zip entry (zip's epoch): no build time in the bytes.
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -52,21 +63,77 @@ def category_stem(word: str) -> str:
     return name or "_"
 
 
+def _refuse_wide(part: Drawings, path: Path) -> None:
+    values = part.strokes.values
+    if len(values) and (values.min() < -32768 or values.max() > 32767):
+        write_drawings(part, path)  # the project's writer refuses it, naming the range
+
+
+def _member(key: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(f"{key}.npy", date_time=_ZIP_EPOCH)
+    info.external_attr = 0o600 << 16
+    return info
+
+
 def _write_npz(parts: dict[str, Drawings], path: Path) -> list[Path]:
     """Keys train, valid, test of int16 (n, 3) arrays, entries stamped 1980-01-01."""
     for part in parts.values():
-        values = part.strokes.values
-        if len(values) and (values.min() < -32768 or values.max() > 32767):
-            write_drawings(part, path)  # the project's writer refuses it, naming the range
+        _refuse_wide(part, path)
     with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as archive:
         for key in SPLITS:
             strokes = parts[key].strokes
             flat = strokes.values.astype(np.int16, copy=False)
             offsets = strokes.offsets
-            info = zipfile.ZipInfo(f"{key}.npy", date_time=_ZIP_EPOCH)
-            info.external_attr = 0o600 << 16
-            archive.writestr(info, object_member_buffer(flat, offsets[:-1], offsets[1:]))
+            archive.writestr(_member(key), object_member_buffer(flat, offsets[:-1], offsets[1:]))
     return [path]
+
+
+#: A split given part by part: its number of drawings and the parts, in order.
+Parts = dict[str, tuple[int, Iterable[Drawings]]]
+
+
+def write_npz_parts(parts: Parts, folder: Path, word: str) -> list[Path]:
+    """``WORD.npz`` as :func:`write_category_files` writes it (the same bytes), one part of a
+    split in memory at a time: each member is streamed into a temporary file beside the
+    archive (:class:`~strokedelta.datasets._npz_stream.MemberWriter`), then copied in with its
+    size known, as ``writestr`` adds it."""
+    path = folder / f"{category_stem(word)}.npz"
+    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as archive:
+        for key in SPLITS:
+            count, pieces = parts[key]
+            with tempfile.TemporaryFile(dir=folder) as member:
+                writer = MemberWriter(member, count)
+                for piece in pieces:
+                    _refuse_wide(piece, path)
+                    flat = piece.strokes.values.astype(np.int16, copy=False)
+                    offsets = piece.strokes.offsets
+                    writer.write(flat, offsets[:-1], offsets[1:])
+                writer.close()
+                info = _member(key)
+                info.file_size = member.tell()
+                member.seek(0)
+                with archive.open(info, "w") as target:
+                    shutil.copyfileobj(member, target, 1 << 20)
+    return [path]
+
+
+def write_bitmap_parts(parts: Parts, folder: Path, word: str, size: int) -> list[Path]:
+    """``WORD.npy``, ``WORD.split.npy`` and ``WORD.meta.parquet`` as :func:`write_category_files`
+    writes them (the same bytes), one part of a split in memory at a time (the parts'
+    metadata with their ``split`` column): the images appended to the ``.npy`` after its
+    header."""
+    stem = category_stem(word)
+    paths = [folder / f"{stem}.npy", folder / f"{stem}.split.npy", folder / f"{stem}.meta.parquet"]
+    counts = [parts[split][0] for split in SPLITS]
+    np.save(paths[1], np.repeat(np.arange(len(SPLITS), dtype=np.int8), counts))
+    header = {"descr": "|u1", "fortran_order": False, "shape": (sum(counts), size * size)}
+    with open(paths[0], "wb") as images, _MetaWriter(paths[2]) as meta:
+        np.lib.format.write_array_header_1_0(images, header)
+        for split in SPLITS:
+            for piece in parts[split][1]:
+                images.write(rasterize(piece, size=size).data)
+                meta.add(piece.meta)
+    return paths
 
 
 def _write_parquet(drawings: Drawings, path: Path, row_group_size: int) -> list[Path]:
@@ -83,8 +150,53 @@ def _write_bitmap(drawings: Drawings, folder: Path, stem: str, size: int) -> lis
     paths = [folder / f"{stem}.npy", folder / f"{stem}.split.npy", folder / f"{stem}.meta.parquet"]
     np.save(paths[0], images)
     np.save(paths[1], np.asarray(codes, dtype=np.int8))
-    drawings.meta.to_parquet(paths[2], index=False, compression="zstd")
+    with _MetaWriter(paths[2]) as meta:
+        meta.add(drawings.meta)
     return paths
+
+
+#: Rows per row group of a bitmap set's ``.meta.parquet``.
+META_ROWS = 65_536
+
+
+class _MetaWriter:
+    """Metadata frames appended in order to one Parquet file (zstd) in row groups of exactly
+    :data:`META_ROWS` rows (the last one shorter): the same bytes whether the rows come whole
+    or part by part, holding at most one row group."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.pending: list[Any] = []
+        self.held = 0
+        self.writer: Any = None
+
+    def __enter__(self) -> _MetaWriter:
+        return self
+
+    def add(self, meta: pd.DataFrame) -> None:
+        import pyarrow as pa
+
+        self.pending.append(pa.Table.from_pandas(meta, preserve_index=False))
+        self.held += len(meta)
+        while self.held >= META_ROWS:
+            self._flush(META_ROWS)
+
+    def _flush(self, rows: int) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.concat_tables(self.pending) if len(self.pending) > 1 else self.pending[0]
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.path, table.schema, compression="zstd")
+        self.writer.write_table(table.slice(0, rows), row_group_size=META_ROWS)
+        rest = table.slice(rows)
+        self.pending, self.held = ([rest], len(rest)) if len(rest) else ([], 0)
+
+    def __exit__(self, *failure: object) -> None:
+        if self.pending and (self.held or self.writer is None):
+            self._flush(self.held)  # the last rows (or, with none at all, the layout alone)
+        if self.writer is not None:
+            self.writer.close()
 
 
 def write_category_files(
