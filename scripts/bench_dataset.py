@@ -274,8 +274,10 @@ def memory(root: Path, quick: bool) -> None:
     written one run of :data:`~strokedelta.datasets.spills.GROUP_AT` drawings at a time). Two
     categories; at 1x each file is already several reader chunks long (count splits) and
     several runs long (fraction splits), so the 1x build has its full working set."""
-    cases = [("90,5,5", 1.0), ("0.9,0.05,0.05", 1.0)] if quick else []
-    cases = cases or [("1800,100,100", 60.0), ("0.9,0.05,0.05", 300.0)]
+    if quick:
+        cases = [("90,5,5", 1.0), ("0.9,0.05,0.05", 1.0)]
+    else:
+        cases = [("1800,100,100", 60.0), ("0.9,0.05,0.05", 300.0)]
     for splits, small_mb in cases:
         make_set(root / "small", 2, small_mb, seed=1)
         make_set(root / "large", 2, 10 * small_mb, seed=2)

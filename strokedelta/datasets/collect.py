@@ -266,19 +266,20 @@ def collect_category(job: CategoryJob) -> CategoryResult:
         target = folder / f"word={stem}" / "part-0.parquet"
         written = _write_parquet(streams, target, spec.row_group_size, ranked.empty())
     elif len(ranked.groups) > 1 and pool:  # more than one run: never the whole category held
-        runs: Parts = {s: (counts[s], _labelled_pieces(streams[s], s)) for s in SPLITS}
-        if spec.format == "npz":
-            written = write_npz_parts(runs, folder, job.word)
+        if spec.format == "npz":  # the strokes are all an npz keeps
+            written = write_npz_parts(
+                {s: (counts[s], streams[s]) for s in SPLITS}, folder, job.word
+            )
         else:
+            runs: Parts = {s: (counts[s], _labelled_pieces(streams[s], s)) for s in SPLITS}
             written = write_bitmap_parts(runs, folder, job.word, spec.bitmap_size)
     else:
         parts = {}
         for split in SPLITS:  # train, valid, test: the order Sketch-RNN stores them
             pieces = list(streams[split]) or [ranked.empty()]
             whole = Drawings.concat(pieces) if len(pieces) > 1 else pieces[0]
-            if spec.format == "npz":  # the strokes are all an npz keeps
-                whole = _bare(whole.strokes)
-            parts[split] = _labelled(whole, split)
+            # the strokes are all an npz keeps; a bitmap set's metadata says each split
+            parts[split] = _bare(whole.strokes) if spec.format == "npz" else _labelled(whole, split)
         written = write_category_files(
             parts,
             folder,

@@ -63,10 +63,14 @@ def category_stem(word: str) -> str:
     return name or "_"
 
 
-def _refuse_wide(part: Drawings, path: Path) -> None:
+def _int16_rows(part: Drawings, path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The part's points as int16 and its drawings' row bounds (an npz build's points are
+    int16 already); points beyond int16 are refused by the project's writer, naming the range."""
     values = part.strokes.values
-    if len(values) and (values.min() < -32768 or values.max() > 32767):
-        write_drawings(part, path)  # the project's writer refuses it, naming the range
+    if values.dtype != np.int16 and len(values) and (values.min() < -32768 or values.max() > 32767):
+        write_drawings(part, path)  # raises
+    offsets = part.strokes.offsets
+    return values.astype(np.int16, copy=False), offsets[:-1], offsets[1:]
 
 
 def _member(key: str) -> zipfile.ZipInfo:
@@ -77,14 +81,10 @@ def _member(key: str) -> zipfile.ZipInfo:
 
 def _write_npz(parts: dict[str, Drawings], path: Path) -> list[Path]:
     """Keys train, valid, test of int16 (n, 3) arrays, entries stamped 1980-01-01."""
-    for part in parts.values():
-        _refuse_wide(part, path)
+    rows = {key: _int16_rows(parts[key], path) for key in SPLITS}  # refused before writing
     with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as archive:
         for key in SPLITS:
-            strokes = parts[key].strokes
-            flat = strokes.values.astype(np.int16, copy=False)
-            offsets = strokes.offsets
-            archive.writestr(_member(key), object_member_buffer(flat, offsets[:-1], offsets[1:]))
+            archive.writestr(_member(key), object_member_buffer(*rows[key]))
     return [path]
 
 
@@ -104,10 +104,7 @@ def write_npz_parts(parts: Parts, folder: Path, word: str) -> list[Path]:
             with tempfile.TemporaryFile(dir=folder) as member:
                 writer = MemberWriter(member, count)
                 for piece in pieces:
-                    _refuse_wide(piece, path)
-                    flat = piece.strokes.values.astype(np.int16, copy=False)
-                    offsets = piece.strokes.offsets
-                    writer.write(flat, offsets[:-1], offsets[1:])
+                    writer.write(*_int16_rows(piece, path))
                 writer.close()
                 info = _member(key)
                 info.file_size = member.tell()
