@@ -62,8 +62,12 @@ MAX_BUCKETS = 1 << 14
 #: Rows per part of the scatter, one part per thread (a multiple of this many rows).
 PART_ROWS = 1 << 14
 #: Rows up to this many bytes are read in random order where they are (:func:`cached_shuffle`):
-#: they stay in the last-level cache, and copying them would cost more than it saves.
-CACHE_BYTES = 1 << 25
+#: they stay in the last-level cache, and copying them would cost more than it saves. Half of
+#: a 32 MiB L3, since a shared cache is not all one process's. ``scripts/bench_shuffle.py``
+#: (2-core EPYC VM, 32 MiB L3) gave the time of one SGD epoch read in place over its time
+#: copied bucket by bucket: 0.74 at 2.4 MB and 0.84 at 9.6 MB, but 1.20 at 16.8 MB and 1.48 at
+#: 24 MB. A constant, not the machine's cache size, so that a seed gives the same fit anywhere.
+CACHE_BYTES = 1 << 24
 #: How many places ahead in its bucket the scatter prefetches the row it will write.
 SCATTER_AHEAD = 8
 

@@ -1,0 +1,94 @@
+"""Where an epoch should stop reading rows in place: the threshold ``CACHE_BYTES``.
+
+An SGD epoch reads its rows in a random order. Rows up to
+:data:`strokedelta.models._buckets.CACHE_BYTES` are read where they are, in the order of one
+compiled Fisher-Yates. Larger rows are first copied bucket by bucket (the bucket shuffle), and
+then read in random order inside one bucket at a time. For each size this script times one epoch
+both ways on the same packed pairs: ``optimizer="sgd"``, batch 1000, 5 float32 features plus
+the target, so 24 bytes a row. The two ways run in alternation, and it prints the median times
+and their ratio (in place / buckets; below 1 means reading in place is faster).
+
+Usage::
+
+    python scripts/bench_shuffle.py                      # 100k .. 1M rows, 21 rounds
+    python scripts/bench_shuffle.py --rows 400000 --rounds 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from bench_train import make_data
+
+from strokedelta.models import _buckets
+from strokedelta.models._training import train_linear
+from strokedelta.models.pairs import packed_pairs
+
+
+def one_epoch(rows: int) -> tuple[Callable[[], Any], int]:
+    """One SGD epoch on ``rows`` packed float32 pairs, and their size in bytes."""
+    x, y = make_data(rows, 5, seed=0)
+    pairs = packed_pairs(x, y[:, None], random_state=0, dtype=np.float32)
+    scales = np.sqrt(pairs.sum_squares / len(pairs.rows))
+    p = pairs.p
+
+    def run() -> Any:
+        return train_linear(
+            pairs.rows,
+            p,
+            bias=False,
+            lr=0.01,
+            epochs=1,
+            batch_size=1000,
+            optimizer="sgd",
+            schedule="constant",
+            device="cpu",
+            random_state=0,
+            x_scale=scales[:p],
+            y_scale=scales[p:],
+        )
+
+    return run, pairs.rows.nbytes
+
+
+def compare(rows: int, rounds: int) -> str:
+    epoch, nbytes = one_epoch(rows)
+    ways = {"in place": 1 << 62, "buckets": 0}  # CACHE_BYTES that force each way
+    times: dict[str, list[float]] = {way: [] for way in ways}
+    saved = _buckets.CACHE_BYTES
+    try:
+        for limit in ways.values():  # warm-up: compile and fault in both ways
+            _buckets.CACHE_BYTES = limit
+            epoch()
+        for i in range(rounds):
+            for way, limit in list(ways.items())[:: 1 if i % 2 else -1]:
+                _buckets.CACHE_BYTES = limit
+                start = time.perf_counter()
+                epoch()
+                times[way].append(time.perf_counter() - start)
+    finally:
+        _buckets.CACHE_BYTES = saved
+    placed, bucketed = (1e3 * float(np.median(times[way])) for way in ways)
+    chosen = "in place" if nbytes <= saved else "buckets"
+    return (
+        f"{rows:,} rows ({nbytes / 1e6:.1f} MB): in place {placed:.2f} ms, buckets "
+        f"{bucketed:.2f} ms, in place / buckets {placed / bucketed:.2f}; CACHE_BYTES "
+        f"({saved:,}) picks {chosen}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, nargs="+", help="row counts (default 100k .. 1M)")
+    parser.add_argument("--rounds", type=int, default=21, help="alternating rounds per size")
+    args = parser.parse_args()
+    for rows in args.rows or [100_000, 200_000, 400_000, 700_000, 1_000_000]:
+        print(compare(rows, args.rounds), flush=True)
+
+
+if __name__ == "__main__":
+    main()
