@@ -176,8 +176,9 @@ def pandas_floor(points: int, rows: list[Row], rounds: int) -> str:
     """Why 20x pandas groupby diff is out of reach here, measured: a fresh output like
     ``to_deltas``'s (np.empty, one write per 4 KiB page) and one subtraction pass of the same
     points into a warm output, each timed on one thread, against 1/20 of pandas' median time
-    from the quiet rows. Split perfectly over every CPU, their sum is the least any ``to_deltas``
-    can take: it reads the points and writes a fresh output once."""
+    from the quiet rows. Any ``to_deltas`` reads the points and writes a fresh output once; the
+    two costs split evenly over every CPU estimate the least that takes on this machine (one
+    pass that does both can overlap them a little)."""
     x, _ = make_batch(max(1, points // 100), 100, seed=0)
     warm = np.empty_like(x)
 
@@ -198,8 +199,8 @@ def pandas_floor(points: int, rows: list[Row], rounds: int) -> str:
         f"pandas groupby diff at 20x: pandas takes {pandas_s * 1e3:.0f} ms, so 20x means "
         f"{pandas_s / 20 * 1e3:.1f} ms; on one thread a fresh {x.nbytes / 1e6:.1f} MB output's "
         f"first touch takes {touch_s * 1e3:.1f} ms and one subtraction pass into a warm output "
-        f"{subtract_s * 1e3:.1f} ms, {floor * 1e3:.1f} ms even split perfectly over {cpus} CPUs "
-        f"({pandas_s / floor:.1f}x pandas at most on this machine)"
+        f"{subtract_s * 1e3:.1f} ms; split evenly over {cpus} CPUs they take {floor * 1e3:.1f} "
+        f"ms, about {pandas_s / floor:.1f}x pandas, the most this machine's memory allows"
     )
 
 
