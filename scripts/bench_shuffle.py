@@ -12,6 +12,7 @@ Usage::
 
     python scripts/bench_shuffle.py                      # 100k .. 1M rows, 21 rounds
     python scripts/bench_shuffle.py --rows 400000 --rounds 5
+    python scripts/bench_shuffle.py --quick              # 100k rows, 3 rounds: a smoke run
 """
 
 from __future__ import annotations
@@ -84,10 +85,12 @@ def compare(rows: int, rounds: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", help="row counts (default 100k .. 1M)")
-    parser.add_argument("--rounds", type=int, default=21, help="alternating rounds per size")
+    parser.add_argument("--rounds", type=int, help="alternating rounds per size (default 21)")
+    parser.add_argument("--quick", action="store_true", help="100k rows, 3 rounds")
     args = parser.parse_args()
-    for rows in args.rows or [100_000, 200_000, 400_000, 700_000, 1_000_000]:
-        print(compare(rows, args.rounds), flush=True)
+    sizes = [100_000] if args.quick else [100_000, 200_000, 400_000, 700_000, 1_000_000]
+    for rows in args.rows or sizes:
+        print(compare(rows, args.rounds or (3 if args.quick else 21)), flush=True)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 import re
 import subprocess
 import sys
@@ -31,11 +32,14 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.mark.slow
 def test_quick_run_writes_every_section_and_leaves_the_readme(tmp_path):
     readme_before = _digest(ROOT / "README.md")
     report = tmp_path / "bench.md"
-    done = subprocess.run(
+    done = subprocess.run(  # as tests/test_scripts.py runs every other script
         [sys.executable, str(SCRIPT), "--quick", "--out", str(report)],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONWARNINGS": "error", "MPLBACKEND": "Agg"},
         capture_output=True,
         text=True,
         timeout=600,

@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-SCRIPTS = sorted((Path(__file__).resolve().parents[1] / "scripts").glob("*.py"))
+#: Scripts whose own test runs them with --quick, in the same way and with more checks.
+OWN_TEST = {"bench.py": "tests/test_bench.py"}
+SCRIPTS = sorted(
+    s
+    for s in (Path(__file__).resolve().parents[1] / "scripts").glob("*.py")
+    if s.name not in OWN_TEST
+)
 
 
 @pytest.mark.slow
@@ -34,3 +40,9 @@ def test_script_runs_quick(script: Path, tmp_path: Path) -> None:
 def test_scripts_are_found() -> None:
     names = {s.name for s in SCRIPTS}
     assert {"demo_notebook.py", "demo_sketch.py"} <= names
+    root = Path(__file__).resolve().parents[1]
+    for script, test in OWN_TEST.items():
+        assert (root / "scripts" / script).is_file()
+        text = (root / test).read_text()
+        assert f'"{script}"' in text
+        assert '"--quick"' in text
