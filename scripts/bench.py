@@ -48,14 +48,12 @@ SAMPLE = ROOT / "data" / "quickdraw_cat_sample.ndjson"
 
 from bench_delta import make_batch  # noqa: E402 - the scripts folder, put on the path above
 from bench_sketch import data_source, make_ndjson, sketch_files  # noqa: E402
-from bench_train import make_data, rmse  # noqa: E402
+from bench_train import make_data, rmse, sgd_epoch  # noqa: E402
 
 import strokedelta as sd  # noqa: E402
 from strokedelta._files import atomic_path  # noqa: E402
 from strokedelta._kernels import thread_budget  # noqa: E402
 from strokedelta.models import DeltaLinearRegressor  # noqa: E402
-from strokedelta.models._training import train_linear  # noqa: E402
-from strokedelta.models.pairs import packed_pairs  # noqa: E402
 from strokedelta.sketch.polyline import rdp, rdp_batch, resample_batch  # noqa: E402
 
 Row = dict[str, Any]
@@ -352,27 +350,8 @@ def train_cases(rows: int, quick: bool) -> tuple[list, str]:
                 3.0,
             )
         )
-    pairs = packed_pairs(x, y[:, None], random_state=0, dtype=np.float32)
-    scales = np.sqrt(pairs.sum_squares / len(pairs.rows))
-    p = pairs.p
-
-    def epoch() -> Any:
-        return train_linear(
-            pairs.rows,
-            p,
-            bias=False,
-            lr=0.01,
-            epochs=1,
-            batch_size=1000,
-            optimizer="sgd",
-            schedule="constant",
-            device="cpu",
-            random_state=0,
-            x_scale=scales[:p],
-            y_scale=scales[p:],
-        )
-
-    per_10m = lambda: time.sleep(len(pairs.rows) / 10e6)  # noqa: E731 - 10M rows/s, the target
+    epoch, pairs = sgd_epoch(x, y)
+    per_10m = lambda: time.sleep(len(pairs) / 10e6)  # noqa: E731 - 10M rows/s, the target
     cases.append(("one SGD epoch (shuffle incl.)", "10M rows/s", epoch, per_10m, 1.0, 1.0))
     return cases, note
 

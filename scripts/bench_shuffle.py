@@ -19,45 +19,16 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Callable
-from typing import Any
 
 import numpy as np
-from bench_train import make_data
+from bench_train import make_data, sgd_epoch
 
 from strokedelta.models import _buckets
-from strokedelta.models._training import train_linear
-from strokedelta.models.pairs import packed_pairs
-
-
-def one_epoch(rows: int) -> tuple[Callable[[], Any], int]:
-    """One SGD epoch on ``rows`` packed float32 pairs, and their size in bytes."""
-    x, y = make_data(rows, 5, seed=0)
-    pairs = packed_pairs(x, y[:, None], random_state=0, dtype=np.float32)
-    scales = np.sqrt(pairs.sum_squares / len(pairs.rows))
-    p = pairs.p
-
-    def run() -> Any:
-        return train_linear(
-            pairs.rows,
-            p,
-            bias=False,
-            lr=0.01,
-            epochs=1,
-            batch_size=1000,
-            optimizer="sgd",
-            schedule="constant",
-            device="cpu",
-            random_state=0,
-            x_scale=scales[:p],
-            y_scale=scales[p:],
-        )
-
-    return run, pairs.rows.nbytes
 
 
 def compare(rows: int, rounds: int) -> str:
-    epoch, nbytes = one_epoch(rows)
+    epoch, pairs = sgd_epoch(*make_data(rows, 5, seed=0))
+    nbytes = pairs.nbytes
     ways = {"in place": 1 << 62, "buckets": 0}  # CACHE_BYTES that force each way
     times: dict[str, list[float]] = {way: [] for way in ways}
     saved = _buckets.CACHE_BYTES

@@ -55,6 +55,32 @@ def rmse(pred: np.ndarray, y: np.ndarray) -> float:
     return float(np.sqrt(np.mean((pred - y) ** 2)))
 
 
+def sgd_epoch(x: np.ndarray, y: np.ndarray) -> tuple[Callable[[], Any], np.ndarray]:
+    """One epoch of minibatch SGD in the training loop (batch 1000, constant rate 0.01, the
+    shuffle included) on the packed float32 delta pairs of ``x, y``, and those pairs' rows."""
+    pairs = packed_pairs(x, y[:, None], random_state=0, dtype=np.float32)
+    scales = np.sqrt(pairs.sum_squares / len(pairs.rows))
+    p = pairs.p
+
+    def run() -> Any:
+        return train_linear(
+            pairs.rows,
+            p,
+            bias=False,
+            lr=0.01,
+            epochs=1,
+            batch_size=1000,
+            optimizer="sgd",
+            schedule="constant",
+            device="cpu",
+            random_state=0,
+            x_scale=scales[:p],
+            y_scale=scales[p:],
+        )
+
+    return run, pairs.rows
+
+
 def best_time(run: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
     """Best wall time and best CPU time (all threads of the process) over ``repeat`` runs.
 
@@ -135,24 +161,7 @@ def main() -> None:
             f"{sk_cpu / ours_cpu:.2f}x CPU time (targets: >= 10x quiet, >= 3x under load)"
         )
 
-    rows_packed, p, sum_squares, _ = packed_pairs(x, y[:, None], random_state=0, dtype=np.float32)
-    scales = np.sqrt(sum_squares / len(rows_packed))
-
-    def one_epoch() -> Any:
-        return train_linear(
-            rows_packed,
-            p,
-            bias=False,
-            lr=0.01,
-            epochs=1,
-            batch_size=1000,
-            optimizer="sgd",
-            schedule="constant",
-            device="cpu",
-            random_state=0,
-            x_scale=scales[:p],
-            y_scale=scales[p:],
-        )
+    one_epoch, rows_packed = sgd_epoch(x, y)
 
     epoch_s, _, _ = best_time(one_epoch, repeat)
     speed = len(rows_packed) / epoch_s
