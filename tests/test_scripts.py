@@ -1,4 +1,5 @@
-"""Every script in scripts/ runs with --quick (a new script is covered automatically)."""
+"""Every script in scripts/ runs with --quick (a new script is covered automatically; bench.py by
+tests/test_bench.py, which checks its report too)."""
 
 from __future__ import annotations
 
