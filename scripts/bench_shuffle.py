@@ -5,8 +5,8 @@ An SGD epoch reads its rows in a random order. Rows up to
 compiled Fisher-Yates. Larger rows are first copied bucket by bucket (the bucket shuffle), and
 then read in random order inside one bucket at a time. For each size this script times one epoch
 both ways on the same packed pairs: ``optimizer="sgd"``, batch 1000, 5 float32 features plus
-the target, so 24 bytes a row. The two ways run in alternation, and it prints the median times
-and their ratio (in place / buckets; below 1 means reading in place is faster).
+the target, so 24 bytes a row. The two ways run in alternation (``bench.paired``), and it
+prints the median times and their ratio (in place / buckets; below 1: in place is faster).
 
 Usage::
 
@@ -18,9 +18,10 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import time
+from collections.abc import Callable
+from typing import Any
 
-import numpy as np
+from bench import paired
 from bench_train import make_data, sgd_epoch
 
 from strokedelta.models import _buckets
@@ -29,22 +30,20 @@ from strokedelta.models import _buckets
 def compare(rows: int, rounds: int) -> str:
     epoch, pairs = sgd_epoch(*make_data(rows, 5, seed=0))
     nbytes = pairs.nbytes
-    ways = {"in place": 1 << 62, "buckets": 0}  # CACHE_BYTES that force each way
-    times: dict[str, list[float]] = {way: [] for way in ways}
     saved = _buckets.CACHE_BYTES
-    try:
-        for limit in ways.values():  # warm-up: compile and fault in both ways
+
+    def way(limit: int) -> Callable[[], Any]:  # a CACHE_BYTES that forces one way
+        def run() -> Any:
             _buckets.CACHE_BYTES = limit
-            epoch()
-        for i in range(rounds):
-            for way, limit in list(ways.items())[:: 1 if i % 2 else -1]:
-                _buckets.CACHE_BYTES = limit
-                start = time.perf_counter()
-                epoch()
-                times[way].append(time.perf_counter() - start)
+            return epoch()
+
+        return run
+
+    try:
+        row = paired(way(1 << 62), way(0), rounds)  # in place, buckets
     finally:
         _buckets.CACHE_BYTES = saved
-    placed, bucketed = (1e3 * float(np.median(times[way])) for way in ways)
+    placed, bucketed = 1e3 * row["ours_s"], 1e3 * row["base_s"]
     chosen = "in place" if nbytes <= saved else "buckets"
     return (
         f"{rows:,} rows ({nbytes / 1e6:.1f} MB): in place {placed:.2f} ms, buckets "

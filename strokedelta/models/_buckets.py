@@ -65,7 +65,7 @@ PART_ROWS = 1 << 14
 #: they stay in the last-level cache, and copying them would cost more than it saves. Half of
 #: a 32 MiB L3, since a shared cache is not all one process's. ``scripts/bench_shuffle.py``
 #: (2-core EPYC VM, 32 MiB L3) gave the time of one SGD epoch read in place over its time
-#: copied bucket by bucket: 0.74 at 2.4 MB and 0.84 at 9.6 MB, but 1.20 at 16.8 MB and 1.48 at
+#: copied bucket by bucket: 0.65 at 2.4 MB and 0.93 at 9.6 MB, but 1.11 at 16.8 MB and 1.24 at
 #: 24 MB. A constant, not the machine's cache size, so that a seed gives the same fit anywhere.
 CACHE_BYTES = 1 << 24
 #: How many places ahead in its bucket the scatter prefetches the row it will write.
